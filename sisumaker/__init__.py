@@ -1,0 +1,80 @@
+"""Sisumaker: a compact e-office for a regency. `create_app` is the only way to build the application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from sisumaker.config import Defaults, load_secret_key
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Defaults, then instance/config.py, then SISUMAKER_* environment variables (or `test_config`)."""
+    instance_path = os.environ.get("SISUMAKER_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SISUMAKER")
+        if os.environ.get("REDIS_URL") and not os.environ.get("SISUMAKER_REDIS_URL"):
+            app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    _configure_database(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from sisumaker import cli, errors, security
+
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    from sisumaker.database import engine_options, sqlite_url
+
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_url(app.instance_path)
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(url), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+
+def _init_extensions(app: Flask) -> None:
+    from sisumaker import models  # noqa: F401  (register the tables)
+    from sisumaker.database import install_sqlite_hooks
+    from sisumaker.extensions import csrf, db, limiter, login_manager, migrate
+    from sisumaker.queue import redis_available
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    storage = app.config.get("RATELIMIT_STORAGE_URI")
+    if not storage:
+        storage = app.config["REDIS_URL"] if app.config.get("REDIS_URL") and redis_available(app) else "memory://"
+        app.config["RATELIMIT_STORAGE_URI"] = storage
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from sisumaker.blueprints.auth.routes import bp as auth_bp
+    from sisumaker.blueprints.health.routes import bp as health_bp
+    from sisumaker.blueprints.inbox.routes import bp as inbox_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(inbox_bp)

@@ -1,0 +1,58 @@
+"""Default settings. `instance/config.py` and `SISUMAKER_*` environment variables override them."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Defaults:
+    """Settings every installation starts from; production values unless noted."""
+
+    # "development" or "production"; demo data is refused in production.
+    ENV_NAME = "production"
+    # SQLite in the instance folder unless DATABASE_URL is given (postgresql+psycopg://...).
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Redis for RQ and the rate limiter; None runs jobs in-process.
+    REDIS_URL: str | None = None
+    RQ_QUEUE = "sisumaker"
+    # Worker heartbeat older than this (seconds) is reported as stale by /healthz.
+    WORKER_STALE_AFTER = 90
+
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "sisumaker_session"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Idle timeout: a session unused this long is ended.
+    IDLE_TIMEOUT_MINUTES = 30
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_SSL_STRICT = False  # behind a TLS-terminating proxy, Referer checks misfire
+
+    # Login limits: per client address and per account (failed attempts only for the account).
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    DEMO_PASSWORD = "sisumaker-demo"
+    REGENCY_FIXTURE: str | None = None  # default: ../shared/fixtures/regency.json, else the bundled copy
+    PUBLIC_BASE_URL = "http://localhost:5000"
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return the installation's secret key, generating it (mode 0600) on first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

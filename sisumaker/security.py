@@ -1,0 +1,66 @@
+"""Session safety and response headers: idle timeout, session versions, CSP, frame denial, no-store."""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from sisumaker.database import begin_write
+from sisumaker.extensions import db, login_manager
+from sisumaker.models import User
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'")
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """A session names the user and the session version; a bumped version (new password, new role) logs out."""
+    try:
+        uid, version = (int(x) for x in user_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.is_enabled:
+        return None
+    return user
+
+
+def register(app: Flask) -> None:
+    idle_seconds = int(app.config["IDLE_TIMEOUT_MINUTES"]) * 60
+
+    @app.before_request
+    def _idle_timeout():
+        if request.endpoint in ("static", "health.healthz"):
+            return None
+        now = int(time.time())
+        last = session.get("seen")
+        if current_user.is_authenticated and last is not None and now - int(last) > idle_seconds:
+            logout_user()
+            session.clear()
+            flash("Sesi Anda berakhir karena tidak aktif lebih dari "
+                  f"{idle_seconds // 60} menit. Silakan masuk kembali.", "info")
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if current_user.is_authenticated and (last is None or now - int(last) > 30):
+            session["seen"] = now  # refreshed at most every 30 s to keep cookies stable
+        return None
+
+    @app.before_request
+    def _write_transaction():
+        if request.method in WRITE_METHODS:
+            begin_write()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+        return response

@@ -1,0 +1,5 @@
+"""Business rules: plain functions that take the acting user explicitly.
+
+They never read `request`, `session` or `current_user`; they check permission first, flush, and leave the
+commit to their caller (a route, a CLI command or an RQ job).
+"""

@@ -1,0 +1,40 @@
+"""The RQ worker: the app is created once per process; each job runs in an app context.
+
+The database engine is disposed before every fork, so a work horse never shares a pooled connection with its
+parent (CKAN's lesson).
+"""
+from __future__ import annotations
+
+from flask import Flask
+from rq import Worker
+
+from sisumaker.extensions import db
+
+
+class AppWorker(Worker):
+    """A forking RQ worker bound to one Flask app."""
+
+    flask_app: Flask
+
+    def fork_work_horse(self, job, queue):
+        with self.flask_app.app_context():
+            db.engine.dispose()
+        return super().fork_work_horse(job, queue)
+
+    def perform_job(self, job, queue, execution=None):
+        with self.flask_app.app_context():
+            try:
+                return super().perform_job(job, queue, execution)
+            finally:
+                db.session.remove()
+
+
+def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = False) -> bool:
+    from sisumaker.queue import get_queue
+
+    queue = get_queue(app)
+    if queue is None:
+        raise RuntimeError("REDIS_URL belum diatur; worker tidak dapat berjalan tanpa Redis.")
+    worker = AppWorker([queue], connection=queue.connection)
+    worker.flask_app = app
+    return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")

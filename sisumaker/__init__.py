@@ -28,10 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from sisumaker import cli, errors, security
+    from sisumaker import cli, errors, security, templating
 
     errors.register(app)
     security.register(app)
+    templating.register(app)
     cli.register(app)
     return app
 
@@ -73,8 +74,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from sisumaker.blueprints.auth.routes import bp as auth_bp
     from sisumaker.blueprints.health.routes import bp as health_bp
+    from sisumaker.blueprints.dispositions.routes import bp as dispositions_bp
     from sisumaker.blueprints.inbox.routes import bp as inbox_bp
+    from sisumaker.blueprints.letters.routes import bp as letters_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(inbox_bp)
+    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp):
+        app.register_blueprint(bp)

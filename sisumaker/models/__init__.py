@@ -1,5 +1,12 @@
 """Typed SQLAlchemy 2 models, one module per domain."""
 from sisumaker.models.audit import AuditEvent, AuditHead
+from sisumaker.models.dispositions import INSTRUCTIONS, InboxItem, Notification
+from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, AgendaCounter, Classification, Letter,
+                                      LetterAddressee, RegisterEntry, StoredFile)
 from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, Unit, User
 
-__all__ = ["AuditEvent", "AuditHead", "ActingAssignment", "Position", "Unit", "User", "ROLES", "UNIT_KINDS"]
+__all__ = [
+    "AuditEvent", "AuditHead", "ActingAssignment", "Position", "Unit", "User", "ROLES", "UNIT_KINDS",
+    "AgendaCounter", "Classification", "Letter", "LetterAddressee", "RegisterEntry", "StoredFile",
+    "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
+]

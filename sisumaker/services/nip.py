@@ -23,7 +23,7 @@ def parse_nip(raw: str, today: date | None = None) -> Nip:
     """Enforce the NIP structure (PP 7/2008 style): YYYYMMDD YYYYMM G NNN; impossible values are refused."""
     today = today or date.today()
     value = (raw or "").replace(" ", "").replace(".", "")
-    if len(value) != 18 or not value.isdigit():
+    if len(value) != 18 or not (value.isascii() and value.isdigit()):  # "１" and "²" are isdigit() too
         raise ValidationError({"nip": "NIP harus terdiri dari 18 angka."})
     try:
         birth = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))

@@ -38,6 +38,16 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def head_title(head: str, unit_name: str) -> str:
+    """'Kepala Dinas' + 'Dinas Kesehatan' -> 'Kepala Dinas Kesehatan'; 'Sekretaris DPRD' stays as it is."""
+    if unit_name.startswith("Sekretariat"):
+        return head
+    last = head.split()[-1]
+    if head.startswith("Kepala") and unit_name.split()[0] == last:
+        return f"{head.rsplit(' ', 1)[0]} {unit_name}"
+    return f"{head} {unit_name}"
+
+
 def default_fixture_path() -> Path:
     here = Path(__file__).resolve()
     shared = here.parents[3] / "shared" / "fixtures" / "regency.json"
@@ -118,7 +128,7 @@ def seed_demo(actor: User | None, *, password: str, production: bool, fixture: P
         ou = b.unit(kind, opd["name"], code, root, f"Jl. {opd['name']}, Serang")
         superior = bupati if code in DIRECT_TO_BUPATI else next(
             (assistants[i] for i, codes in ASSISTANT_OF.items() if code in codes), sekda)
-        head = b.position(ou, f"{opd['head']} {opd['name']}", superior, "II.b", head=True)
+        head = b.position(ou, head_title(opd["head"], opd["name"]), superior, "II.b", head=True)
         b.person(f"kadis.{lower}", head, "pejabat")
         su = b.unit("sekretariat", f"{inner['secretary']['name']} {opd['name']}", f"{code}-SEKRETARIAT", ou)
         sekretaris = b.position(su, f"{inner['secretary']['head']} {opd['name']}", head, "III.a", head=True)
@@ -181,5 +191,8 @@ def seed_demo(actor: User | None, *, password: str, production: bool, fixture: P
         "positions": db.session.scalar(select(func.count(Position.id))),
         "users": len(b.users),
     }
+    from sisumaker.services.classification import seed_classifications
+
+    seed_classifications()
     audit.record(actor, "demo.seed", "regency", None, counts)
     return counts

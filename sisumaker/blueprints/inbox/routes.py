@@ -1,10 +1,14 @@
-"""The landing page: what waits for the user, under each position they hold or act in."""
+"""Kotak Masuk: what waits for the user under each position they hold or act in, with filters and the bell."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from datetime import date
 
-from sisumaker.services.org import acting_positions
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from sisumaker.blueprints.common import is_fragment_request, viewer
+from sisumaker.extensions import db
+from sisumaker.services import inbox, notifications
 
 bp = Blueprint("inbox", __name__)
 
@@ -12,5 +16,46 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/")
 @login_required
 def index():
-    positions = acting_positions(current_user)
-    return render_template("inbox/page.html", positions=positions)
+    v = viewer()
+    key = request.args.get("f", "semua")
+    key = key if key in inbox.FILTERS else "semua"
+    position_id = request.args.get("jabatan", type=int)
+    page = max(1, request.args.get("hal", 1, type=int))
+    items, more = inbox.inbox_items(v, key, position_id, page)
+    counts = inbox.inbox_counts(v, position_id)
+    ctx = dict(positions=v.positions, items=items, more=more, counts=counts, filters=inbox.FILTERS, current=key,
+               position_id=position_id, page=page, today=date.today())
+    return render_template("inbox/_list.html" if is_fragment_request() else "inbox/page.html", **ctx)
+
+
+@bp.get("/notifikasi")
+@login_required
+def notifications_page():
+    v = viewer()
+    return render_template("inbox/notifications.html", notes=notifications.recent(v.position_ids, 50))
+
+
+@bp.get("/notifikasi/jumlah")
+@login_required
+def bell():
+    """Cheap to poll: one indexed count."""
+    return render_template("inbox/_bell.html", unread=notifications.unread_count(viewer().position_ids))
+
+
+@bp.post("/notifikasi/baca-semua")
+@login_required
+def read_all():
+    notifications.mark_all_read(viewer().position_ids)
+    db.session.commit()
+    return redirect(url_for("inbox.notifications_page"), 303)
+
+
+@bp.app_context_processor
+def navigation():
+    """What the navigation needs on every page: the clerk flag and the bell count (one indexed query)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return {}
+    v = viewer()
+    return {"nav_is_clerk": v.is_clerk, "nav_unread": notifications.unread_count(v.position_ids)}

@@ -1,0 +1,106 @@
+"""Helpers shared by the faces: the request's Viewer, htmx detection, form parsing, the file store."""
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+from sisumaker.services.access import Viewer, viewer_for
+from sisumaker.services.errors import ValidationError
+from sisumaker.services.files import FileStore
+
+
+def viewer() -> Viewer:
+    """The logged-in user with the positions they act for today (computed once per request)."""
+    if "viewer" not in g:
+        g.viewer = viewer_for(current_user._get_current_object())
+    return g.viewer
+
+
+def is_fragment_request() -> bool:
+    """Answer with a fragment only for htmx requests that are not boosted or history restores."""
+    return (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def file_store() -> FileStore:
+    return FileStore(Path(current_app.config.get("FILES_DIR") or Path(current_app.instance_path) / "files"))
+
+
+class FormReader:
+    """Parses a submitted form into typed values, collecting Indonesian messages instead of raising early."""
+
+    def __init__(self, form):
+        self.form = form
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, max_len: int = 500) -> str:
+        value = (self.form.get(name) or "").replace("\x00", "").strip()
+        if len(value) > max_len:
+            self.errors[name] = f"Isian terlalu panjang (paling banyak {max_len} karakter)."
+            return value[:max_len]
+        return value
+
+    def date(self, name: str, required: bool = False) -> date | None:
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            if required:
+                self.errors[name] = "Tanggal wajib diisi."
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = "Tanggal tidak valid (gunakan format TTTT-BB-HH)."
+            return None
+
+    def time(self, name: str) -> time | None:
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return time.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = "Jam tidak valid (gunakan format JJ:MM)."
+            return None
+
+    def integer(self, name: str, default: int = 0, lo: int = 0, hi: int = 10**9) -> int:
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.errors[name] = "Harus berupa angka."
+            return default
+        if not lo <= value <= hi:
+            self.errors[name] = f"Harus di antara {lo} dan {hi}."
+        return value
+
+    def ids(self, name: str) -> tuple[int, ...]:
+        out = []
+        for raw in self.form.getlist(name):
+            try:
+                out.append(int(raw))
+            except (TypeError, ValueError):
+                self.errors[name] = "Pilihan tidak valid."
+        return tuple(dict.fromkeys(out))
+
+    def choice(self, name: str, allowed, default: str | None = None) -> str:
+        value = self.form.get(name) or default or ""
+        if value not in allowed:
+            self.errors[name] = "Pilihan tidak valid."
+        return value
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ValidationError(dict(self.errors))
+
+
+def read_upload(name: str) -> bytes | None:
+    """The uploaded file's bytes, or None when nothing was chosen (size is bounded by MAX_CONTENT_LENGTH)."""
+    storage = request.files.get(name)
+    if storage is None or not storage.filename:
+        return None
+    return storage.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)

@@ -1,0 +1,93 @@
+"""Inbox lists per position (and acting positions) with filter counts, and the unit's register list."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from sisumaker.extensions import db
+from sisumaker.models import CONFIDENTIAL, InboxItem, Letter, RegisterEntry
+from sisumaker.services.access import Viewer, visible_letter_clause
+
+FILTERS = {
+    "semua": "Semua",
+    "belum-dibaca": "Belum dibaca",
+    "perlu-disposisi": "Perlu disposisi",
+    "tenggat": "Tenggat dekat/lewat",
+    "rahasia": "Rahasia",
+}
+PAGE_SIZE = 50
+DEADLINE_SOON_DAYS = 3
+
+
+def _conditions(today: date) -> dict:
+    soon = today + timedelta(days=DEADLINE_SOON_DAYS)
+    return {
+        "semua": None,
+        "belum-dibaca": InboxItem.status == "diterima",
+        "perlu-disposisi": and_(InboxItem.kind != "tembusan", InboxItem.status.in_(("diterima", "dibaca"))),
+        "tenggat": and_(InboxItem.deadline.is_not(None), InboxItem.deadline <= soon,
+                        InboxItem.status.in_(("diterima", "dibaca", "diproses"))),
+        "rahasia": Letter.sifat.in_(CONFIDENTIAL),
+    }
+
+
+def _base(viewer: Viewer, position_id: int | None):
+    pids = [position_id] if position_id in viewer.position_ids else list(viewer.position_ids)
+    return (InboxItem.position_id.in_(pids), InboxItem.status != "ditarik")
+
+
+def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | None = None) -> dict[str, int]:
+    """Counts per filter in one query; only the viewer's own (acting) positions are counted."""
+    if not viewer.position_ids:
+        return {k: 0 for k in FILTERS}
+    conds = _conditions(today or date.today())
+    cols = [func.count(InboxItem.id).label("semua")]
+    cols += [func.sum(case((cond, 1), else_=0)).label(key.replace("-", "_"))
+             for key, cond in conds.items() if cond is not None]
+    row = db.session.execute(select(*cols).select_from(InboxItem).join(Letter, Letter.id == InboxItem.letter_id)
+                             .where(*_base(viewer, position_id))).one()
+    return {key: int(row._mapping[key.replace("-", "_")] or 0) for key in FILTERS}
+
+
+def inbox_items(viewer: Viewer, filter_key: str = "semua", position_id: int | None = None, page: int = 1,
+                today: date | None = None) -> tuple[list[InboxItem], bool]:
+    """The inbox page: newest first, PAGE_SIZE per page; returns (items, has_more)."""
+    if not viewer.position_ids:
+        return [], False
+    cond = _conditions(today or date.today()).get(filter_key)
+    stmt = (select(InboxItem).join(InboxItem.letter).options(contains_eager(InboxItem.letter),
+                                                             joinedload(InboxItem.from_position))
+            .where(*_base(viewer, position_id)))
+    if cond is not None:
+        stmt = stmt.where(cond)
+    page = max(1, page)
+    rows = list(db.session.scalars(stmt.order_by(InboxItem.received_at.desc(), InboxItem.id.desc())
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    entry: RegisterEntry
+    visible: bool  # False: a Rahasia letter the clerk may not read — only its number and date are shown
+
+
+def register_rows(viewer: Viewer, year: int | None = None, page: int = 1) -> tuple[list[RegisterRow], bool]:
+    """The unit's buku agenda, newest first. Rahasia letters keep their line (the numbering stays visibly
+    gap-free) but show only number and date to whoever may not read them."""
+    if not viewer.clerk_unit_ids:
+        return [], False
+    stmt = (select(RegisterEntry, visible_letter_clause(viewer).label("visible"))
+            .join(Letter, Letter.id == RegisterEntry.letter_id)
+            .options(contains_eager(RegisterEntry.letter))
+            .where(RegisterEntry.unit_id.in_(list(viewer.clerk_unit_ids))))
+    if year:
+        stmt = stmt.where(RegisterEntry.year == year)
+    page = max(1, page)
+    rows = db.session.execute(stmt.order_by(RegisterEntry.received_on.desc(), RegisterEntry.id.desc())
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    result = [RegisterRow(entry, bool(vis)) for entry, vis in rows]
+    return result[:PAGE_SIZE], len(result) > PAGE_SIZE

@@ -1,0 +1,359 @@
+"""Shared fixtures for the whole suite.
+
+Databases: a test that asks for `db_url` (or `app`, `demo_app`, ...) runs on SQLite, and on PostgreSQL too when
+SISUMAKER_TEST_POSTGRES_URL is set; there every test gets a fresh database named after the xdist worker, the
+process and a random token, dropped afterwards. The demo regency is seeded once per backend and worker into a
+template; each test gets its own copy (SQLite backup API / CREATE DATABASE ... TEMPLATE), so tests may write.
+Redis: SISUMAKER_TEST_REDIS_URL, else a throwaway redis-server on a unix socket. Browser: Debian's Chromium
+driven by Playwright on a phone-sized viewport.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.helpers import DEMO_PASSWORD, login as login_helper, test_config
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("SISUMAKER_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("SISUMAKER_TEST_REDIS_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2, locale="id-ID")
+
+
+def pytest_report_header(config):
+    redis = REDIS_URL or ("throwaway redis-server" if shutil.which("redis-server") else "none (queue tests skip)")
+    browser = CHROMIUM if os.path.exists(CHROMIUM) else "none (browser tests skip)"
+    return f"sisumaker: databases {', '.join(BACKENDS)}; redis {redis}; browser {browser}"
+
+
+# --------------------------------------------------------------------------------------------- databases
+
+
+class PostgresServer:
+    """Creates and drops uniquely named databases on the server of SISUMAKER_TEST_POSTGRES_URL."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.url = make_url(url)
+        token = secrets.token_hex(3)
+        self.prefix = f"sisu_test_{WORKER}_{os.getpid()}_{token}".lower().replace("-", "_")
+        self._numbers = itertools.count(1)
+        self._created: list[str] = []
+        self.admin = psycopg.connect(self._conninfo(self.url.database or "postgres"), autocommit=True)
+        self.version = self.admin.info.server_version
+
+    def _conninfo(self, database: str) -> str:
+        return self.url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        """A new empty database (or a copy of `template`); returns its SQLAlchemy URL."""
+        from psycopg import sql
+
+        name = f"{self.prefix}_{next(self._numbers)}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            if self.version >= 150000:
+                statement += sql.SQL(" STRATEGY FILE_COPY")  # faster than WAL_LOG for small databases
+        self.admin.execute(statement)
+        self._created.append(name)
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from psycopg import sql
+
+        name = make_url(url).database
+        force = sql.SQL(" WITH (FORCE)") if self.version >= 130000 else sql.SQL("")
+        self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)) + force)
+        if name in self._created:
+            self._created.remove(name)
+
+    def close(self) -> None:
+        for name in list(self._created):
+            self.drop(self.url.set(database=name).render_as_string(hide_password=False))
+        self.admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    if not POSTGRES_URL:
+        pytest.skip("SISUMAKER_TEST_POSTGRES_URL is not set")
+    server = PostgresServer(POSTGRES_URL)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_backend(request) -> str:
+    """"sqlite" always; "postgresql" when SISUMAKER_TEST_POSTGRES_URL is set."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(request, db_backend, tmp_path):
+    """A fresh, empty database (no tables) for one test."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sisumaker.sqlite'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(scope="session")
+def demo_template(request, db_backend, tmp_path_factory) -> str:
+    """The demo regency, seeded once per backend and worker; tests use copies (`demo_db_url`)."""
+    from sisumaker import create_app
+    from sisumaker.extensions import db
+    from sisumaker.services.seed import seed_demo
+
+    if db_backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_server").create()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SISUMAKER_INSTANCE_PATH", str(tmp_path_factory.mktemp("demo-instance")))
+        app = create_app(test_config(url))
+        with app.app_context():
+            db.create_all()
+            seed_demo(None, password=app.config["DEMO_PASSWORD"], production=False)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()  # a PostgreSQL template must have no open connections
+    return url
+
+
+@pytest.fixture
+def demo_db_url(request, db_backend, demo_template, tmp_path):
+    """A private copy of the seeded demo regency for one test."""
+    if db_backend == "sqlite":
+        target = tmp_path / "demo.sqlite"
+        source, copy = sqlite3.connect(make_url(demo_template).database), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        yield f"sqlite:///{target}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create(template=make_url(demo_template).database)
+    yield url
+    server.drop(url)
+
+
+# --------------------------------------------------------------------------------------------- apps
+
+
+@pytest.fixture
+def instance_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "instance"
+    path.mkdir()
+    monkeypatch.setenv("SISUMAKER_INSTANCE_PATH", str(path))
+    return path
+
+
+@pytest.fixture
+def make_app(instance_path):
+    """`make_app(db_url, schema=True, **config)` builds an app (tables by create_all, tests only).
+
+    A config value of `tests.helpers.DEFAULT` keeps the production default instead of the test value.
+    Engines are disposed at teardown; request `db_url`/`demo_db_url` before this fixture.
+    """
+    from sisumaker import create_app
+    from sisumaker.extensions import db
+
+    apps = []
+
+    def factory(db_url: str, *, schema: bool = True, **overrides):
+        app = create_app(test_config(db_url, **overrides))
+        apps.append(app)
+        if schema:
+            with app.app_context():
+                db.create_all()
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(db_url, make_app):
+    """An app on an empty database with the schema in place."""
+    return make_app(db_url)
+
+
+@pytest.fixture
+def demo_app(demo_db_url, make_app):
+    """An app on a private copy of the demo regency (every demo password is DEMO_PASSWORD)."""
+    return make_app(demo_db_url, schema=False)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def login():
+    """`login(client, username, password=DEMO_PASSWORD, next=None, **request_kwargs)` through the real form."""
+    return login_helper
+
+
+@pytest.fixture
+def demo_password() -> str:
+    return DEMO_PASSWORD
+
+
+# --------------------------------------------------------------------------------------------- redis
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """SISUMAKER_TEST_REDIS_URL, else a throwaway redis-server (no persistence) on a unix socket."""
+    if REDIS_URL:
+        yield REDIS_URL
+        return
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not on PATH and SISUMAKER_TEST_REDIS_URL is not set "
+                    "(apt-get install redis-server)")
+    from redis import Redis
+
+    workdir = Path(tempfile.mkdtemp(prefix="sisu-redis-"))  # short path: unix sockets allow ~100 chars
+    socket_path = workdir / "redis.sock"
+    proc = subprocess.Popen(
+        [exe, "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"unix://{socket_path}"
+    deadline = time.monotonic() + 10
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"redis-server exited with {proc.returncode}: {(workdir / 'redis.log').read_text()}")
+            try:
+                Redis.from_url(url, socket_connect_timeout=1).ping()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.fail("redis-server did not answer within 10 s")
+                time.sleep(0.02)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------- live server
+
+
+class LiveServer:
+    """A WSGI app served by werkzeug on a free loopback port, in a background thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def serve_app():
+    """`serve_app(app)` starts a LiveServer (with `.url`); all are stopped at teardown."""
+    servers: list[LiveServer] = []
+
+    def start(app) -> LiveServer:
+        server = LiveServer(app)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(demo_app, serve_app) -> LiveServer:
+    """The demo regency served over HTTP on 127.0.0.1."""
+    return serve_app(demo_app)
+
+
+# --------------------------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests need Debian's Chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def phone_context(chromium):
+    """`phone_context(**overrides)` opens a 390x844 mobile browser context; all are closed at teardown."""
+    contexts = []
+
+    def factory(**overrides):
+        context = chromium.new_context(**{**PHONE, **overrides})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(phone_context):
+    """A page in a fresh phone-sized context (JavaScript on)."""
+    return phone_context().new_page()

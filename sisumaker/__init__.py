@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from sisumaker import cli, errors, security, templating
+    from sisumaker import cli, errors, mail_hook, security, templating  # noqa: F401  (mail_hook: session events)
 
     errors.register(app)
     security.register(app)

@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from sisumaker.database import begin_write
@@ -31,11 +32,15 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
+        from sisumaker.blueprints.common import file_store
+        from sisumaker.services.demo_letters import seed_demo_letters
+
+        letters = seed_demo_letters(file_store())
         db.session.commit()
         click.echo(f"Data demo dimuat: {counts['units']} unit, {counts['positions']} jabatan, "
-                   f"{counts['users']} pengguna.")
+                   f"{counts['users']} pengguna, {letters} surat contoh.")
 
-    audit_group = click.Group("audit", help="Audit log commands.")
+    audit_group = AppGroup("audit", help="Audit log commands.")  # pushes an app context
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")

@@ -43,6 +43,13 @@ class Defaults:
     DEMO_PASSWORD = "sisumaker-demo"
     REGENCY_FIXTURE: str | None = None  # default: ../shared/fixtures/regency.json, else the bundled copy
     PUBLIC_BASE_URL = "http://localhost:5000"
+    # E-mail for notifications, sent by the worker; None disables e-mail (the in-app bell always works).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "sisumaker@localhost"
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -17,3 +17,16 @@ def verify_audit_chain() -> dict:
                  {"checked": report.checked, "ok": report.ok, "broken_seq": report.broken_seq})
     db.session.commit()
     return {"checked": report.checked, "ok": report.ok, "broken_seq": report.broken_seq, "reason": report.reason}
+
+
+def email_notifications() -> int:
+    """Send the pending bell entries by e-mail (only enqueued when MAIL_SERVER is configured)."""
+    from flask import current_app
+
+    from sisumaker.services.mail import SmtpSettings, send_pending
+
+    cfg = current_app.config
+    settings = SmtpSettings(host=cfg["MAIL_SERVER"], port=int(cfg["MAIL_PORT"]), use_tls=bool(cfg["MAIL_USE_TLS"]),
+                            username=cfg.get("MAIL_USERNAME"), password=cfg.get("MAIL_PASSWORD"),
+                            sender=cfg["MAIL_FROM"], base_url=cfg["PUBLIC_BASE_URL"])
+    return send_pending(settings)

@@ -39,7 +39,14 @@ def search_positions(query: str, limit: int = 15, within: set[int] | None = None
     return list(db.session.scalars(stmt.order_by(Position.title).limit(limit)))
 
 
-def suggested_recipients(position: Position) -> list[tuple[str, list[Position]]]:
+def short_label(position: Position) -> str:
+    """A short name for a head position: the OPD's acronym or the kecamatan's name."""
+    if position.unit.kind == "kecamatan":
+        return position.unit.name.removeprefix("Kecamatan ")
+    return position.unit.code
+
+
+def suggested_recipients(position: Position) -> list[tuple[str, list[Position], bool]]:
     """The first recipients offered to a disposer, grouped: direct subordinates, then the heads of OPDs and
     kecamatan inside the subtree (so the Bupati reaches any kepala OPD or camat in one tap)."""
     subtree = command_subtree_ids(position.id) - {position.id}
@@ -54,14 +61,10 @@ def suggested_recipients(position: Position) -> list[tuple[str, list[Position]]]
             Unit.kind.in_(tuple(k for k in REGISTER_UNIT_KINDS if k not in ("setda", "kelurahan", "desa"))))
         .order_by(Unit.kind, Position.title)))
     heads = [p for p in heads if p.id not in direct_ids]
-    groups = [("Bawahan langsung", direct)]
-    opd = [p for p in heads if p.unit.kind != "kecamatan"]
-    kec = [p for p in heads if p.unit.kind == "kecamatan"]
-    if opd:
-        groups.append(("Kepala OPD", opd))
-    if kec:
-        groups.append(("Camat", kec))
-    return [(label, ps) for label, ps in groups if ps]
+    opd = sorted((p for p in heads if p.unit.kind != "kecamatan"), key=lambda p: p.unit.code)
+    kec = sorted((p for p in heads if p.unit.kind == "kecamatan"), key=lambda p: p.unit.name)
+    groups = [("Bawahan langsung", direct, False), ("Kepala OPD", opd, True), ("Camat", kec, True)]
+    return [(label, ps, compact) for label, ps, compact in groups if ps]
 
 
-__all__ = ["usual_addressees", "search_positions", "suggested_recipients", "register_unit_of"]
+__all__ = ["usual_addressees", "search_positions", "short_label", "suggested_recipients", "register_unit_of"]

@@ -18,9 +18,9 @@ def _page(item, errors=None, values=None, status=200, found=()):
     v = viewer()
     groups = directory.suggested_recipients(item.position)
     if found:
-        groups = [("Hasil pencarian", list(found))] + groups
+        groups = [("Hasil pencarian", list(found), False)] + groups
     trees = dispositions.tracking_trees(v, item.letter_id)
-    ctx = dict(letter=item.letter, item=item, trees=trees, groups=groups, instructions=INSTRUCTIONS,
+    ctx = dict(letter=item.letter, item=item, short_label=directory.short_label, trees=trees, groups=groups, instructions=INSTRUCTIONS,
                errors=errors or {}, values=values or {}, item_instructions=dispositions.instructions_of(item))
     template = "dispositions/_swap.html" if is_fragment_request() else "letters/show.html"
     return render_template(template, **ctx), status

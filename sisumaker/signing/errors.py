@@ -8,13 +8,15 @@ from __future__ import annotations
 
 
 class SigningLibError(Exception):
-    """Base class; `message` is user-facing (Bahasa Indonesia)."""
+    """Base class; `message` is user-facing (Bahasa Indonesia); `detail` is an optional technical
+    explanation (often pyHanko's English text) for logs and administrators."""
 
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, detail: str = ""):
         super().__init__(message)
         self.message = message
+        self.detail = detail
 
 
 class WrongPassphrase(SigningLibError):

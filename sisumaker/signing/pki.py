@@ -66,45 +66,26 @@ class PkiConfig:
 
 @dataclass(frozen=True)
 class PkiPaths:
-    """Where each PKI file lives."""
+    """Where each PKI file lives (build with `PkiPaths.at(directory)`)."""
 
     directory: Path
+    config: Path
+    root_cert: Path
+    root_key: Path
+    issuing_cert: Path
+    issuing_key: Path
+    tsa_cert: Path
+    tsa_key: Path
+    registry: Path
+    crl: Path
 
-    @property
-    def config(self) -> Path:
-        return self.directory / "config.json"
-
-    @property
-    def root_cert(self) -> Path:
-        return self.directory / "root.pem"
-
-    @property
-    def root_key(self) -> Path:
-        return self.directory / "root.key.pem"
-
-    @property
-    def issuing_cert(self) -> Path:
-        return self.directory / "issuing.pem"
-
-    @property
-    def issuing_key(self) -> Path:
-        return self.directory / "issuing.key.pem"
-
-    @property
-    def tsa_cert(self) -> Path:
-        return self.directory / "tsa.pem"
-
-    @property
-    def tsa_key(self) -> Path:
-        return self.directory / "tsa.key.pem"
-
-    @property
-    def registry(self) -> Path:
-        return self.directory / "registry.json"
-
-    @property
-    def crl(self) -> Path:
-        return self.directory / "crl.der"
+    @classmethod
+    def at(cls, directory: str | os.PathLike[str]) -> "PkiPaths":
+        d = Path(directory)
+        return cls(directory=d, config=d / "config.json", root_cert=d / "root.pem",
+                   root_key=d / "root.key.pem", issuing_cert=d / "issuing.pem",
+                   issuing_key=d / "issuing.key.pem", tsa_cert=d / "tsa.pem",
+                   tsa_key=d / "tsa.key.pem", registry=d / "registry.json", crl=d / "crl.der")
 
 
 @dataclass(frozen=True)
@@ -158,17 +139,22 @@ def _years(start: dt.datetime, years: int) -> dt.datetime:
         return start.replace(year=start.year + years, day=28)
 
 
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file readable only by its owner, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _tmp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
 
 
-def _write_public(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+def write_public(path: Path, data: bytes) -> None:
+    """Write a file atomically (unique temporary name, then rename)."""
+    tmp = _tmp_name(path)
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
@@ -263,7 +249,7 @@ def init_pki(directory: str | os.PathLike[str], kek: bytes, regency_name: str, c
     """
     if len(kek) < MIN_KEK_BYTES:
         raise PkiError("Kunci enkripsi PKI terlalu pendek (minimal 16 bita).")
-    paths = PkiPaths(Path(directory))
+    paths = PkiPaths.at(directory)
     if paths.config.exists() or paths.root_cert.exists():
         raise PkiError(f"PKI sudah ada di {paths.directory}; tidak ditimpa.")
     paths.directory.mkdir(parents=True, exist_ok=True)
@@ -307,12 +293,12 @@ def init_pki(directory: str | os.PathLike[str], kek: bytes, regency_name: str, c
     _write_private(paths.tsa_key, _encrypt_key(tsa_key, kek))
     for path, cert in ((paths.root_cert, root_cert), (paths.issuing_cert, issuing_cert),
                        (paths.tsa_cert, tsa_cert)):
-        _write_public(path, cert.public_bytes(serialization.Encoding.PEM))
-    _write_public(paths.registry, json.dumps({"issued": {}, "revoked": {}}, indent=1).encode())
+        write_public(path, cert.public_bytes(serialization.Encoding.PEM))
+    write_public(paths.registry, json.dumps({"issued": {}, "revoked": {}}, indent=1).encode())
     cfg = {"regency_name": regency_name, "crl_url": crl_url, "ca_issuers_url": ca_issuers_url,
            "key_algorithm": key_algorithm.value, "tsa_policy_oid": config.tsa_policy_oid,
            "country": config.country}
-    _write_public(paths.config, json.dumps(cfg, indent=1).encode())
+    write_public(paths.config, json.dumps(cfg, indent=1).encode())
     return paths
 
 
@@ -325,7 +311,7 @@ def _load_cert(path: Path) -> x509.Certificate:
 
 def load_pki(directory: str | os.PathLike[str], kek: bytes) -> Pki:
     """Load the PKI; the issuing-CA and TSA keys are decrypted with `kek` (wrong KEK -> PkiError)."""
-    paths = PkiPaths(Path(directory))
+    paths = PkiPaths.at(directory)
     try:
         raw = json.loads(paths.config.read_text("utf-8"))
     except FileNotFoundError as exc:
@@ -352,7 +338,7 @@ def locked_registry(paths: PkiPaths) -> Iterator[dict[str, Any]]:
         try:
             data = read_registry(paths)
             yield data
-            _write_public(paths.registry, json.dumps(data, indent=1, sort_keys=True).encode())
+            write_public(paths.registry, json.dumps(data, indent=1, sort_keys=True).encode())
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 

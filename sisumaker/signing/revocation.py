@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .errors import CertificateRevoked
-from .pki import CLOCK_SKEW, Pki, locked_registry, read_registry, serial_hex
+from .pki import CLOCK_SKEW, Pki, locked_registry, read_registry, serial_hex, write_public
 
 CRL_VALIDITY = dt.timedelta(days=7)
 
@@ -171,15 +171,13 @@ def current_crl(pki: Pki, *, max_age: dt.timedelta = dt.timedelta(hours=24),
         try:
             crl = x509.load_der_x509_crl(data)
             fresh = (moment - crl.last_update_utc < max_age
-                     and path.stat().st_mtime >= registry.stat().st_mtime)
+                     and path.stat().st_mtime_ns > registry.stat().st_mtime_ns)
         except ValueError:
             fresh = False
         if fresh:
             return data
     data = build_crl(pki, now=moment)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_public(path, data)
     return data
 
 

@@ -14,13 +14,13 @@ Rules enforced here:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -38,7 +38,18 @@ from .keystore import load_pkcs12
 from .pki import CLOCK_SKEW, Pki, PrivateKey
 from .revocation import crl_lookup
 from .stamp import StampSpec, stamp_style, text_params
-from .tsa import to_asn1_cert, to_asn1_key
+from .tsa import hash_for, to_asn1_cert, to_asn1_key
+
+
+class _OfflineNoticeFilter(logging.Filter):
+    """Drop pyHanko's per-signature notice that fetching is disabled: offline embedding of the
+    CRLs we pass is the intended mode here, and a batch of 300 would log it 300 times."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_OfflineNoticeFilter())
 
 
 @dataclass(frozen=True)
@@ -72,12 +83,10 @@ class CachedSigner(signers.SimpleSigner):
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         """Sign with the cached key (PKCS#1 v1.5 for RSA, ECDSA for EC), like SimpleSigner."""
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-        hash_cls = {"sha256": hashes.SHA256, "sha384": hashes.SHA384,
-                    "sha512": hashes.SHA512}[digest_algorithm.lower()]
         if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
-            return self._key.sign(data, PKCS1v15(), hash_cls())
+            return self._key.sign(data, PKCS1v15(), hash_for(digest_algorithm))
         if mechanism == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
-            return self._key.sign(data, ec.ECDSA(hash_cls()))
+            return self._key.sign(data, ec.ECDSA(hash_for(digest_algorithm)))
         return super().sign_raw(data, digest_algorithm)  # e.g. RSASSA-PSS: the generic path
 
 
@@ -91,7 +100,7 @@ def signer_from_pkcs12(p12_bytes: bytes, passphrase: str | bytes,
 
 
 def _reader(pdf_bytes: bytes) -> PdfFileReader:
-    if not pdf_bytes.lstrip()[:5] == b"%PDF-":
+    if b"%PDF-" not in pdf_bytes[:1024]:
         raise InvalidPdf()
     try:
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
@@ -135,6 +144,27 @@ def _check_certificate(cert: x509.Certificate, crls: Sequence[bytes], now: dt.da
         raise CertificateRevoked("Sertifikat penanda tangan belum berlaku; penandatanganan ditolak.")
 
 
+def _check_stamp_position(reader: PdfFileReader, stamp: StampSpec) -> None:
+    """The stamp page must exist and the stamp box must lie on that page."""
+    pages = int(reader.root["/Pages"]["/Count"])
+    index = stamp.page if stamp.page >= 0 else pages + stamp.page
+    if not 0 <= index < pages:
+        raise SigningLibError(
+            f"Halaman cap tanda tangan tidak ada (dokumen berisi {pages} halaman).")
+    node = reader.find_page_for_modification(index)[0].get_object()
+    box = None
+    while box is None and node is not None:  # /CropBox and /MediaBox are inheritable
+        box = node.get("/CropBox", node.get("/MediaBox"))
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    if box is None:
+        return
+    x0, y0, x1, y1 = (float(v.get_object()) for v in box.get_object())
+    bx1, by1, bx2, by2 = stamp.box
+    if bx1 < min(x0, x1) or by1 < min(y0, y1) or bx2 > max(x0, x1) or by2 > max(y0, y1):
+        raise SigningLibError("Kotak cap tanda tangan berada di luar halaman.")
+
+
 def validation_context(trust: TrustAnchors, crls: Sequence[bytes],
                        extra_certs: Sequence[x509.Certificate] = ()) -> ValidationContext:
     """An offline validation context: explicit roots, known CRLs, no fetching, and revocation
@@ -145,7 +175,7 @@ def validation_context(trust: TrustAnchors, crls: Sequence[bytes],
         crls=list(crls), allow_fetching=False, revocation_mode="hard-fail")
 
 
-def sign_pdf(pdf_bytes: bytes, *, signer: CachedSigner, trust: TrustAnchors,
+def sign_pdf(pdf_bytes: bytes, *, signer: signers.Signer, pki_trust: TrustAnchors,
              stamp: StampSpec | None, field_name: str, reason: str | None, location: str | None,
              certify_final: bool, tsa: TimeStamper, crl_der: bytes | Sequence[bytes],
              contact_info: str | None = None, now: dt.datetime | None = None) -> bytes:
@@ -153,17 +183,27 @@ def sign_pdf(pdf_bytes: bytes, *, signer: CachedSigner, trust: TrustAnchors,
 
     `certify_final=True` makes this the final, locking signature (see module rules); False makes
     an unlocked approval signature (paraf). `stamp=None` makes an invisible signature.
-    Raises DocumentFinal, CertificateRevoked, InvalidPdf or SigningLibError (Indonesian messages).
+    `signer` is normally a `CachedSigner`, but any pyHanko `Signer` with a signing certificate
+    works (e.g. a remote-signing client for the national CA behind the same interface).
+    `now` (for tests) only moves the certificate check and the stamp text; the signature time
+    comes from the TSA. Raises DocumentFinal, CertificateRevoked, InvalidPdf or SigningLibError
+    (Indonesian `message`, technical `detail`).
     """
     moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     crls = [crl_der] if isinstance(crl_der, bytes) else list(crl_der)
     reader = _reader(pdf_bytes)
     if _is_final(reader):
         raise DocumentFinal()
-    _check_certificate(signer.certificate, crls, moment)
+    if signer.signing_cert is None:
+        raise SigningLibError("Penanda tangan tidak memiliki sertifikat.")
+    signer_cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    _check_certificate(signer_cert, crls, moment)
     existing = reader.embedded_signatures
-    if any(sig.field_name == field_name for sig in existing):
-        raise SigningLibError("Kolom tanda tangan dengan nama ini sudah terisi.")
+    if any(name == field_name for name, _, _ in fields.enumerate_sig_fields(reader)):
+        # an existing (even empty) field would be reused without our lock settings
+        raise SigningLibError("Kolom tanda tangan dengan nama ini sudah ada di dokumen.")
+    if stamp is not None:
+        _check_stamp_position(reader, stamp)
 
     certify = certify_final and not existing
     lock = certify_final and bool(existing)
@@ -179,7 +219,7 @@ def sign_pdf(pdf_bytes: bytes, *, signer: CachedSigner, trust: TrustAnchors,
         md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         certify=certify, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         embed_validation_info=True, use_pades_lta=False,
-        validation_context=validation_context(trust, crls, signer_chain(signer)),
+        validation_context=validation_context(pki_trust, crls, signer_chain(signer)),
         signer_key_usage={"digital_signature", "non_repudiation"},
         dss_settings=DSSContentSettings(
             placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
@@ -193,13 +233,15 @@ def sign_pdf(pdf_bytes: bytes, *, signer: CachedSigner, trust: TrustAnchors,
         pdf_signer.sign_pdf(writer, output=out,
                             appearance_text_params=text_params(stamp, moment) if stamp else None)
     except SigningError as exc:
-        raise SigningLibError(f"Penandatanganan gagal: {exc}") from exc
+        raise SigningLibError("Penandatanganan gagal: sertifikat penanda tangan atau cap waktu "
+                              "tidak dapat divalidasi.", detail=str(exc)) from exc
     except PdfError as exc:
         raise InvalidPdf() from exc
     return out.getvalue()
 
 
-def signer_chain(signer: CachedSigner) -> list[x509.Certificate]:
+def signer_chain(signer: signers.Signer) -> list[x509.Certificate]:
     """The CA certificates the signer carries (as `cryptography` objects)."""
-    return [x509.load_der_x509_certificate(c.dump()) for c in signer.cert_registry
+    registry = signer.cert_registry or ()
+    return [x509.load_der_x509_certificate(c.dump()) for c in registry
             if isinstance(c, asn1_x509.Certificate)]

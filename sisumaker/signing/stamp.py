@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import textwrap
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,8 @@ STAMP_TEXT = (
     "%(waktu)s\n"
     "Kode verifikasi: %(code)s"
 )
+FONT_SIZE = 7
+INNSEP = 3
 PARAF_TEXT = "Paraf elektronik:\n%(signer)s\n%(waktu)s\nKode: %(code)s"
 
 
@@ -43,7 +46,8 @@ class StampSpec:
     """Where and what to stamp.
 
     `page` is 0-based (negative counts from the end: -1 = last page); `box` is (x1, y1, x2, y2) in
-    PDF points from the page's lower-left corner; `url` is the absolute verification URL encoded
+    PDF points from the page's lower-left corner (at least 120 x 40; about 260 x 80 reads and
+    scans well: the QR is as tall as the box, the text wraps beside it); `url` is the absolute verification URL encoded
     in the QR; `position_label` is already prefixed (see `position_label`); `code` is the short
     verification code printed under the name. `paraf` selects the compact reviewer layout.
     """
@@ -58,8 +62,8 @@ class StampSpec:
 
     def __post_init__(self) -> None:
         x1, y1, x2, y2 = self.box
-        if x2 - x1 < 40 or y2 - y1 < 20:
-            raise ValueError("Kotak cap tanda tangan terlalu kecil.")
+        if x2 - x1 < 120 or y2 - y1 < 40:
+            raise ValueError("Kotak cap tanda tangan terlalu kecil (minimal 120 x 40 poin).")
         if not self.url.startswith(("https://", "http://")):
             raise ValueError("URL verifikasi harus berupa alamat http(s) lengkap.")
 
@@ -89,7 +93,7 @@ def wib_time(moment: dt.datetime | None = None) -> str:
     return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
 
 
-def stamp_style(spec: StampSpec, *, font_size: int = 7) -> QRStampStyle:
+def stamp_style(spec: StampSpec, *, font_size: int = FONT_SIZE) -> QRStampStyle:
     """pyHanko QR stamp style for `spec`: QR left of the text, thin border, no background."""
     return QRStampStyle(
         stamp_text=PARAF_TEXT if spec.paraf else STAMP_TEXT,
@@ -97,20 +101,33 @@ def stamp_style(spec: StampSpec, *, font_size: int = 7) -> QRStampStyle:
         qr_position=QRPosition.LEFT_OF_TEXT,
         border_width=1,
         background=None,
-        innsep=3,
+        innsep=INNSEP,
     )
 
 
-def text_params(spec: StampSpec, moment: dt.datetime | None = None) -> dict[str, str]:
-    """Interpolation values for the stamp template (`url` is consumed by the QR itself)."""
+def line_chars(spec: StampSpec, font_size: int = FONT_SIZE) -> int:
+    """How many Courier characters fit beside the QR code (which is as tall as the box)."""
+    x1, y1, x2, y2 = spec.box
+    room = (x2 - x1) - (y2 - y1) - 4 * INNSEP
+    return max(20, int(room / (0.6 * font_size)))
+
+
+def text_params(spec: StampSpec, moment: dt.datetime | None = None,
+                font_size: int = FONT_SIZE) -> dict[str, str]:
+    """Interpolation values for the stamp template (`url` is consumed by the QR itself).
+
+    Rule: long names and positions are wrapped to the width beside the QR code, so the stamp is
+    not shrunk as a whole (a shrunken QR stops scanning).
+    """
+    width = line_chars(spec, font_size)
     return {
         "url": spec.url,
-        "signer": _one_line(spec.signer_name),
-        "position": spec.position_label.strip(),
+        "signer": _wrap(spec.signer_name, width),
+        "position": "\n".join(_wrap(line, width) for line in spec.position_label.strip().splitlines()),
         "waktu": wib_time(moment),  # not "ts": pyHanko overwrites that in local TZ
-        "code": _one_line(spec.code),
+        "code": " ".join(spec.code.split()),
     }
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width=width)) or "-"

@@ -24,9 +24,16 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .pki import Pki, PrivateKey
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
+def hash_for(name: str) -> hashes.HashAlgorithm:
+    """The SHA-2 hash object for a CMS digest name ("sha256", "sha384", "sha512")."""
+    key = name.lower()
+    if key == "sha256":
+        return hashes.SHA256()
+    if key == "sha384":
+        return hashes.SHA384()
+    if key == "sha512":
+        return hashes.SHA512()
+    raise ValueError(f"unsupported digest algorithm {name}")
 
 
 def to_asn1_cert(cert: c_x509.Certificate) -> asn1_x509.Certificate:
@@ -74,10 +81,7 @@ class RegencyTimeStamper(DummyTimeStamper):
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str,
                        dt_: dt.datetime) -> tuple[bytes, cms.CMSAttributes]:
-        hash_cls = _HASHES.get(md_algorithm.lower())
-        if hash_cls is None:
-            raise ValueError(f"unsupported time-stamp digest {md_algorithm}")
-        digest = hashes.Hash(hash_cls())
+        digest = hashes.Hash(hash_for(md_algorithm))
         digest.update(tst_info_data)
         signed_attrs = cms.CMSAttributes([
             general.simple_cms_attribute("content_type", "tst_info"),
@@ -86,7 +90,7 @@ class RegencyTimeStamper(DummyTimeStamper):
                                          general.as_signing_certificate(self.tsa_cert)),
             general.simple_cms_attribute("message_digest", digest.finalize()),
         ])
-        signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), hash_cls())
+        signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), hash_for(md_algorithm))
         return signature, signed_attrs
 
 

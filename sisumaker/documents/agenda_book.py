@@ -57,6 +57,8 @@ _WIDTH = _PAGE[0] - 2 * _MARGIN
 _COLS_MM = (19, 19, 40, 36, 19, 60, 17, 38)
 _COL_W = [c * mm for c in _COLS_MM] + [_WIDTH - sum(_COLS_MM) * mm]
 _SIZE = 8.0
+#: A cell longer than this many lines is cut with "..." (a row must fit on a page).
+MAX_CELL_LINES = 14
 _PAD = 3.0
 
 
@@ -104,11 +106,18 @@ def _sifat(value: str) -> str:
         return value
 
 
-def wrap_text(text: str, width: float, font: str = FONT, size: float = _SIZE) -> str:
+def wrap_text(
+    text: str,
+    width: float,
+    font: str = FONT,
+    size: float = _SIZE,
+    max_lines: int = MAX_CELL_LINES,
+) -> str:
     """Greedy word wrap of ``text`` to ``width`` points; returns lines joined by newlines.
 
     Words longer than a line (URLs, long numbers) are cut so nothing overflows
-    its cell. Much cheaper than a Paragraph per cell.
+    its cell; beyond ``max_lines`` the text is cut with an ellipsis so one row
+    never outgrows a page. Much cheaper than a Paragraph per cell.
     """
     lines: list[str] = []
     for raw in pdf_text(text).split("\n"):
@@ -128,6 +137,12 @@ def wrap_text(text: str, width: float, font: str = FONT, size: float = _SIZE) ->
                 word = word[cut:]
             line = word
         lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and stringWidth(last + " ...", font, size) > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + " ..."
     return "\n".join(lines).strip("\n")
 
 
@@ -138,7 +153,7 @@ def _table(rows: Sequence[AgendaRow]) -> LongTable:
     data: list[list[str]] = [header]
     for row in rows:
         data.append([wrap_text(v, w) for v, w in zip(row.values(), inner)])
-    cmds: list[tuple] = [
+    cmds: list[tuple[object, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, _SIZE, _SIZE + 1.5),
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, _SIZE, _SIZE + 1.5),
         ("BACKGROUND", (0, 0), (-1, 0), Color(0.86, 0.86, 0.86)),

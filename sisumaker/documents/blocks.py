@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, TableStyle
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
 
 from .common import FONT, FONT_BOLD, freeze_lists, pdf_text
 
@@ -83,7 +82,7 @@ class EventSlot:
     """
 
 
-Block = Union[Paragraph, NumberedList, Table, EventSlot]
+Block: TypeAlias = Paragraph | NumberedList | Table | EventSlot
 
 
 def letter_styles(size: float = 12) -> dict[str, ParagraphStyle]:
@@ -104,7 +103,9 @@ def letter_styles(size: float = 12) -> dict[str, ParagraphStyle]:
             bulletFontSize=size,
             spaceAfter=size * 0.25,
         ),
-        "cell": ParagraphStyle("l_cell", fontName=FONT, fontSize=size - 1.5, leading=(size - 1.5) * 1.25),
+        "cell": ParagraphStyle(
+            "l_cell", fontName=FONT, fontSize=size - 1.5, leading=(size - 1.5) * 1.25
+        ),
         "cell_head": ParagraphStyle(
             "l_cell_head", fontName=FONT_BOLD, fontSize=size - 1.5, leading=(size - 1.5) * 1.25
         ),
@@ -157,7 +158,7 @@ def _table(block: Table, width: float, st: dict[str, ParagraphStyle]) -> RLTable
         cells = [RLParagraph(escape(pdf_text(c)).replace("\n", "<br/>"), style) for c in row]
         cells += [""] * (ncols - len(row))
         data.append(cells)
-    cmds: list[tuple] = [
+    cmds: list[tuple[object, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, "black"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
@@ -169,6 +170,7 @@ def _table(block: Table, width: float, st: dict[str, ParagraphStyle]) -> RLTable
         data,
         colWidths=_col_widths(rows, width),
         repeatRows=1 if block.header else 0,
+        splitInRow=1,
         spaceBefore=2,
         spaceAfter=8,
     )
@@ -207,7 +209,12 @@ def blocks_to_flowables(
                 out.append(table)
         else:
             raise TypeError(f"blok isi surat tidak dikenal: {type(block).__name__}")
-        if index == 0 and event and not placed and not any(isinstance(b, EventSlot) for b in blocks):
+        if (
+            index == 0
+            and event
+            and not placed
+            and not any(isinstance(b, EventSlot) for b in blocks)
+        ):
             out.extend(event)
             placed = True
     if event and not placed:

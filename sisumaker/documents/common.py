@@ -51,7 +51,9 @@ def pdf_text(value: str) -> str:
     replaced by an ASCII approximation (accents stripped) or ``?``. Control
     characters other than newline are dropped.
     """
-    value = unicodedata.normalize("NFC", value)
+    if not value:  # also tolerates None from a nullable column
+        return ""
+    value = unicodedata.normalize("NFC", str(value))
     out: list[str] = []
     for ch in value:
         if ch in _REPLACEMENTS:

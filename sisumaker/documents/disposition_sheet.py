@@ -82,7 +82,7 @@ class SheetLetter:
 
     sender: str
     number: str
-    letter_date: date
+    letter_date: date | None
     received_date: date
     agenda_number: str
     sifat: str
@@ -111,6 +111,8 @@ class DispositionStep:
 
     def __post_init__(self) -> None:
         freeze_lists(self, "recipients", "instructions")
+        if self.note is None:  # tolerate an empty database column
+            object.__setattr__(self, "note", "")
 
 
 def _norm(text: str) -> str:
@@ -147,59 +149,70 @@ def instruction_marks(instructions: Sequence[str]) -> list[tuple[str, bool]]:
     return marks
 
 
-def _grid(data: list[list[object]], widths: list[float], extra: list[tuple] | None = None) -> Table:
-    """A bordered table with the sheet's cell paddings."""
-    table = Table(data, colWidths=widths)
-    table.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 1.0, "black"),
-                ("INNERGRID", (0, 0), (-1, -1), 0.5, "black"),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONT", (0, 0), (-1, -1), FONT, 10),
-                ("LEFTPADDING", (0, 0), (-1, -1), 5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                *(extra or []),
-            ]
-        )
-    )
+def _grid(data: list[list[object]], widths: list[float], inner: bool = True) -> Table:
+    """A bordered table with the sheet's cell paddings (no inner lines if not ``inner``)."""
+    cmds: list[tuple[object, ...]] = [
+        ("BOX", (0, 0), (-1, -1), 1.0, "black"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONT", (0, 0), (-1, -1), FONT, 10),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+    if inner:
+        cmds.append(("INNERGRID", (0, 0), (-1, -1), 0.5, "black"))
+    table = Table(data, colWidths=widths, splitInRow=1)
+    table.setStyle(TableStyle(cmds))
     return table
 
 
-def _letter_table(letter: SheetLetter) -> Table:
+def _letter_table(letter: SheetLetter) -> list[Flowable]:
     """The letter's particulars: sender, numbers, dates, sifat, urgensi, perihal."""
     lbl = 27 * mm
     val = _WIDTH / 2 - lbl
     sifat = sifat_label(letter.sifat)
-    sifat_row = CheckRow([(s, s == sifat) for s in ("Biasa", "Terbatas", "Rahasia", "Sangat Rahasia")])
+    sifat_row = CheckRow(
+        [(s, s == sifat) for s in ("Biasa", "Terbatas", "Rahasia", "Sangat Rahasia")]
+    )
     urg = " ".join(letter.urgensi.split()).lower()
     urg_cell: Flowable
     if urg in {u.lower() for u in URGENSI}:
         urg_cell = CheckRow([(u, u.lower() == urg) for u in URGENSI])
     else:
         urg_cell = para(letter.urgensi, "cell")
-    data: list[list[object]] = [
-        [para("Surat dari", "cell"), para(letter.sender, "cell_bold"), "", ""],
-        [
-            para("No. Surat", "cell"),
-            para(letter.number, "cell"),
-            para("Diterima Tgl.", "cell"),
-            para(tanggal_id(letter.received_date), "cell"),
-        ],
-        [
-            para("Tgl. Surat", "cell"),
-            para(tanggal_id(letter.letter_date), "cell"),
-            para("No. Agenda", "cell"),
-            para(letter.agenda_number, "cell_bold"),
-        ],
-        [para("Sifat", "cell"), sifat_row, "", ""],
-        [para("Urgensi", "cell"), urg_cell, "", ""],
-        [para("Perihal", "cell"), para(letter.perihal, "cell"), "", ""],
+    # Three stacked grids instead of column spans: reportlab 5.1 splits a
+    # spanned cell at the width of its first column.
+    return [
+        _grid(
+            [[para("Surat dari", "cell"), para(letter.sender, "cell_bold")]], [lbl, _WIDTH - lbl]
+        ),
+        _grid(
+            [
+                [
+                    para("No. Surat", "cell"),
+                    para(letter.number, "cell"),
+                    para("Diterima Tgl.", "cell"),
+                    para(tanggal_id(letter.received_date), "cell"),
+                ],
+                [
+                    para("Tgl. Surat", "cell"),
+                    para(tanggal_id(letter.letter_date) if letter.letter_date else "-", "cell"),
+                    para("No. Agenda", "cell"),
+                    para(letter.agenda_number, "cell_bold"),
+                ],
+            ],
+            [lbl, val, lbl, val],
+        ),
+        _grid(
+            [
+                [para("Sifat", "cell"), sifat_row],
+                [para("Urgensi", "cell"), urg_cell],
+                [para("Perihal", "cell"), para(letter.perihal, "cell")],
+            ],
+            [lbl, _WIDTH - lbl],
+        ),
     ]
-    spans = [("SPAN", (1, r), (3, r)) for r in (0, 3, 4, 5)]
-    return _grid(data, [lbl, val, lbl, val], spans)
 
 
 def _signature(step: DispositionStep) -> list[Flowable]:
@@ -238,30 +251,28 @@ def _step_block(step: DispositionStep, index: int, total: int) -> list[Flowable]
     recipients: list[Flowable] = [CheckItem(r, True) for r in step.recipients] or [
         Spacer(1, 1) if blank else para("-", "cell")
     ]
-    instructions: list[Flowable] = [CheckItem(t, c) for t, c in instruction_marks(step.instructions)]
+    instructions: list[Flowable] = [
+        CheckItem(t, c) for t, c in instruction_marks(step.instructions)
+    ]
     note: list[Flowable] = [para("Catatan:", "cell_bold")]
     note.append(Spacer(1, 12 * mm) if blank else para(step.note or "-", "cell"))
     if step.deadline is not None:
         note.append(Spacer(1, 2 * mm))
         note.append(para(f"Batas waktu: {tanggal_id(step.deadline)}", "cell_bold"))
     note.append(Spacer(1, 4 * mm))
-    data: list[list[object]] = [
-        [para("Diteruskan kepada Sdr.:", "cell_bold"), para("Dengan hormat harap:", "cell_bold")],
-        [recipients, instructions],
-        [note, ""],
-        ["", _signature(step)],
-    ]
-    table = _grid(
-        data,
-        [half, half],
+    lists = _grid(
         [
-            ("SPAN", (0, 2), (1, 2)),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.5, "black"),
-            ("LINEAFTER", (0, 3), (0, 3), 0, "white"),
-            ("BOTTOMPADDING", (0, 3), (-1, 3), 8),
+            [
+                para("Diteruskan kepada Sdr.:", "cell_bold"),
+                para("Dengan hormat harap:", "cell_bold"),
+            ],
+            [recipients, instructions],
         ],
+        [half, half],
     )
-    items.append(table)
+    signature = _grid([["", _signature(step)]], [half, half], inner=False)
+    signature.setStyle(TableStyle([("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    items += [lists, _grid([[note]], [_WIDTH]), signature]
     return [KeepTogether(items), Spacer(1, 5 * mm)]
 
 
@@ -301,7 +312,7 @@ def render_disposition_sheet(
         KopFlowable(kop, space_after=4 * mm),
         para("LEMBAR DISPOSISI", "title"),
         Spacer(1, 1 * mm),
-        _letter_table(letter),
+        *_letter_table(letter),
         Spacer(1, 4 * mm),
     ]
     if not steps:

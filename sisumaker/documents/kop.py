@@ -30,7 +30,9 @@ class Kop:
     or just ``"Serang"`` (taken as a kabupaten). ``unit_name`` is the issuing unit
     (printed in capitals; may be empty for a bare "PEMERINTAH ..." kop).
     ``emblem`` optionally holds PNG/JPEG bytes of the regency's emblem; without
-    it a drawn shield outline marked "LOGO" reserves the place.
+    it a drawn shield outline marked "LOGO" reserves the place. ``heading``
+    replaces the first line "PEMERINTAH KABUPATEN ..." — e.g. ``"BUPATI SERANG"``
+    with an empty ``unit_name`` for the kop of the regent's own letters.
     """
 
     regency: str
@@ -38,6 +40,7 @@ class Kop:
     address: str
     contact: str | None = None
     emblem: bytes | None = None
+    heading: str | None = None
 
 
 def _split_regency(regency: str) -> tuple[str, str]:
@@ -73,10 +76,11 @@ def _fit_size(text: str, font: str, size: float, min_size: float, width: float) 
 def _kop_lines(kop: Kop, text_w: float) -> list[tuple[str, str, float, float]]:
     """Lay out the kop text: ``(text, font, size, leading)`` per printed line."""
     lines: list[tuple[str, str, float, float]] = []
-    gov = pemerintah_line(kop.regency)
-    size = _fit_size(gov, FONT_BOLD, 14, 9, text_w)
-    lines.append((gov, FONT_BOLD, size, size * 1.25))
+    gov = pdf_text(" ".join(kop.heading.split())).upper() if kop.heading else ""
+    gov = gov or pemerintah_line(kop.regency)
     unit = pdf_text(" ".join(kop.unit_name.split())).upper()
+    size = _fit_size(gov, FONT_BOLD, 14 if unit else 18, 9, text_w)
+    lines.append((gov, FONT_BOLD, size, size * 1.25))
     if unit:
         size = _fit_size(unit, FONT_BOLD, 17, 12.5, text_w)
         if stringWidth(unit, FONT_BOLD, size) <= text_w:

@@ -81,7 +81,7 @@ class TugasSections:
 
 @dataclass(frozen=True)
 class LetterDoc:
-    """An outgoing letter, complete with number and date, ready to render before signing.
+    r"""An outgoing letter, complete with number and date, ready to render before signing.
 
     ``kind`` is a key of :data:`KINDS`. ``sifat`` is a code (B/T/R/SR) or label.
     ``signer_capacity_prefix`` is either a one-word prefix printed before the

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, HRFlowable, Spacer
+from reportlab.platypus import Flowable, HRFlowable, Spacer, TableStyle
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
 
 from .common import FONT_BOLD, markup, sifat_label
 from .dates import hari_tanggal_id, tanggal_id
@@ -80,21 +80,63 @@ def _p(text: str, style: ParagraphStyle) -> RLParagraph:
     return RLParagraph(markup(text), style)
 
 
+def mark_width(count: int) -> float:
+    """Width of the ``1.`` column for a list of ``count`` items ("10." needs more room)."""
+    return 8.5 * mm if count >= 10 else 6 * mm
+
+
+Value: TypeAlias = str | Flowable | Sequence[str | Flowable]
+
+
 def kv_table(
-    rows: Sequence[tuple[str, object]],
+    rows: Sequence[tuple[str, Value]],
     width: float,
     st: Styles,
+    *,
     label_w: float = 25 * mm,
     colon: str = ":",
     space_after: float = 0,
+    marks: str = "1",
+    justify: bool = False,
 ) -> RLTable:
-    """Rows of ``label : value``; a string value becomes a wrapped paragraph."""
+    """Rows of ``label : value`` that may split across pages, even inside a row.
+
+    A value is a string (wrapped), a flowable, or a list of items; a list of
+    more than one item gets one row per item, numbered ``1.`` (or lettered
+    ``a.`` with ``marks="a"``) with a hanging indent, so even a very long
+    Mengingat list flows. (No column spans: reportlab 5.1 splits a spanned
+    cell at the width of its first column.)
+    """
     colon_w = 4 * mm
-    data = []
+    value_w = width - label_w - colon_w
+    base = ParagraphStyle("kv", parent=st["left"], alignment=4 if justify else 0)
+    data: list[list[object]] = []
     for label, value in rows:
-        cell = _p(value, st["left"]) if isinstance(value, str) else value
-        data.append([_p(label, st["left"]), _p(colon, st["left"]) if colon else "", cell])
-    table = RLTable(data, colWidths=[label_w, colon_w, width - label_w - colon_w], spaceAfter=space_after)
+        head = [_p(label, st["left"]), _p(colon, st["left"]) if colon else ""]
+        items = list(value) if isinstance(value, (list, tuple)) else [value]
+        if len(items) <= 1:
+            item = items[0] if items else "-"
+            data.append([*head, _p(item, base) if isinstance(item, str) else item])
+            continue
+        mark_w = mark_width(len(items))
+        hanging = ParagraphStyle(
+            "kv_n",
+            parent=base,
+            leftIndent=mark_w,
+            bulletIndent=0,
+            bulletFontName=base.fontName,
+            bulletFontSize=base.fontSize,
+        )
+        for i, item in enumerate(items):
+            mark = (chr(ord("a") + i) if marks == "a" and i < 26 else str(i + 1)) + "."
+            if isinstance(item, str):
+                cell: object = RLParagraph(markup(item), hanging, bulletText=mark)
+            else:
+                cell = _marked(mark, item, mark_w, value_w, st)
+            data.append([*(head if i == 0 else ["", ""]), cell])
+    table = RLTable(
+        data, colWidths=[label_w, colon_w, value_w], spaceAfter=space_after, splitInRow=1
+    )
     table.hAlign = "LEFT"
     table.setStyle(
         TableStyle(
@@ -110,11 +152,39 @@ def kv_table(
     return table
 
 
+def _marked(mark: str, item: Flowable, mark_w: float, width: float, st: Styles) -> RLTable:
+    """A numbered flowable (e.g. one person of a Surat Tugas): ``mark`` left of ``item``."""
+    table = RLTable([[_p(mark, st["left"]), item]], colWidths=[mark_w, width - mark_w])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
 def numbered(items: Sequence[str], st: Styles, marks: str = "1") -> list[Flowable]:
-    """Items as hanging-indent paragraphs numbered ``1.`` or lettered ``a.``; one item unnumbered."""
+    """Items as hanging-indent paragraphs numbered ``1.`` or lettered ``a.``.
+
+    A single item is printed without a number.
+    """
     if len(items) == 1:
         return [_p(items[0], st["left"])]
-    style = ParagraphStyle("num", parent=st["left"], leftIndent=6 * mm, bulletIndent=0)
+    base = st["left"]
+    style = ParagraphStyle(
+        "num",
+        parent=base,
+        leftIndent=mark_width(len(items)),
+        bulletIndent=0,
+        bulletFontName=base.fontName,
+        bulletFontSize=base.fontSize,
+    )
     out: list[Flowable] = []
     for i, item in enumerate(items):
         mark = f"{chr(ord('a') + i) if marks == 'a' and i < 26 else i + 1}."
@@ -125,21 +195,28 @@ def numbered(items: Sequence[str], st: Styles, marks: str = "1") -> list[Flowabl
 def _right_column(flowables: list[Flowable], width: float) -> RLTable:
     """Put flowables in the signature column (right), so dates align with the signature."""
     table = RLTable([["", flowables]], colWidths=[width - SIG_COLUMN_W, SIG_COLUMN_W])
-    table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    )
     return table
 
 
 def addressee_block(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]:
     """``Yth. <addressee(s)>`` then ``di`` and the place; long lists are attached."""
     names = [a for a in doc.addressees if a.strip()]
+    indent = 0.0
+    value: Value
     if len(names) > ADDRESSEE_LIST_MAX:
-        value: list[Flowable] = [_p("(Daftar penerima terlampir)", st["left"])]
+        value = "(Daftar penerima terlampir)"
     else:
-        value = numbered(names, st) if names else [_p("-", st["left"])]
+        value = names or "-"
+        indent = 6 * mm if len(names) > 1 else 0.0
+    rows: list[tuple[str, Value]] = [("Yth.", value)]
     if doc.addressee_place.strip():
-        value.append(_p("di", st["left"]))
-        value.append(_p(doc.addressee_place, ParagraphStyle("di", parent=st["left"], leftIndent=8 * mm)))
-    return [kv_table([("Yth.", value)], min(width, 110 * mm), st, label_w=11 * mm, colon="")]
+        rows.append(("", _p("di", ParagraphStyle("di", parent=st["left"], leftIndent=indent))))
+        place = ParagraphStyle("di_place", parent=st["left"], leftIndent=indent + 8 * mm)
+        rows.append(("", _p(doc.addressee_place, place)))
+    return [kv_table(rows, min(width, 110 * mm), st, label_w=11 * mm, colon="")]
 
 
 def surat_dinas_head(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]:
@@ -158,17 +235,17 @@ def surat_dinas_head(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]
             st,
             label_w=22 * mm,
         ),
-        Spacer(1, 6 * mm),
+        Spacer(1, 5 * mm),
         *addressee_block(doc, st, width),
-        Spacer(1, 6 * mm),
+        Spacer(1, 5 * mm),
     ]
 
 
 def nota_dinas_head(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]:
     """Title NOTA DINAS and the Yth./Dari/Tembusan/Tanggal/Nomor/Sifat/Lampiran/Hal table."""
     title = ParagraphStyle("nd_title", parent=st["left"], fontName=FONT_BOLD, alignment=1)
-    yth = numbered(list(doc.addressees), st) if doc.addressees else "-"
-    tembusan = numbered(list(doc.tembusan), st) if doc.tembusan else "-"
+    yth: Value = list(doc.addressees) or "-"
+    tembusan: Value = list(doc.tembusan) or "-"
     return [
         _p("NOTA DINAS", title),
         Spacer(1, 6 * mm),
@@ -192,7 +269,9 @@ def nota_dinas_head(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]:
 
 
 def _centered(lines: Sequence[str], st: Styles, bold: bool = True) -> list[Flowable]:
-    style = ParagraphStyle("ctr", parent=st["left"], alignment=1, fontName=FONT_BOLD if bold else st["left"].fontName)
+    style = ParagraphStyle(
+        "ctr", parent=st["left"], alignment=1, fontName=FONT_BOLD if bold else st["left"].fontName
+    )
     return [_p(line, style) for line in lines]
 
 
@@ -220,25 +299,49 @@ def sk_head(doc: LetterDoc, sk: SkSections, st: Styles, width: float) -> list[Fl
         Spacer(1, 4 * mm),
         *_centered([f"{issuer},"], st),
         Spacer(1, 5 * mm),
-        kv_table([("Menimbang", numbered(sk.menimbang, st, marks="a") or "-")], width, st, 28 * mm, space_after=3 * mm),
-        kv_table([("Mengingat", numbered(sk.mengingat, st) or "-")], width, st, 28 * mm, space_after=5 * mm),
+        kv_table(
+            [("Menimbang", list(sk.menimbang))],
+            width,
+            st,
+            label_w=28 * mm,
+            space_after=3 * mm,
+            marks="a",
+            justify=True,
+        ),
+        kv_table(
+            [("Mengingat", list(sk.mengingat))],
+            width,
+            st,
+            label_w=28 * mm,
+            space_after=5 * mm,
+            justify=True,
+        ),
         *_centered(["MEMUTUSKAN:"], st),
         Spacer(1, 4 * mm),
         kv_table(
             [("Menetapkan", f"KEPUTUSAN {issuer} TENTANG {doc.perihal.upper()}.")],
             width,
             st,
-            28 * mm,
+            label_w=28 * mm,
             space_after=3 * mm,
         ),
     ]
     for i, diktum in enumerate(sk.diktum, start=1):
-        head.append(kv_table([(diktum_ordinal(i), diktum)], width, st, 28 * mm, space_after=2 * mm))
+        head.append(
+            kv_table(
+                [(diktum_ordinal(i), diktum)],
+                width,
+                st,
+                label_w=28 * mm,
+                space_after=2 * mm,
+                justify=True,
+            )
+        )
     return head
 
 
 def _assignee(person: Assignee, st: Styles, width: float) -> RLTable:
-    rows: list[tuple[str, object]] = [("Nama", person.name)]
+    rows: list[tuple[str, Value]] = [("Nama", person.name)]
     if person.nip:
         rows.append(("NIP", format_nip(person.nip)))
     if person.pangkat:
@@ -250,25 +353,29 @@ def _assignee(person: Assignee, st: Styles, width: float) -> RLTable:
 def surat_tugas_head(doc: LetterDoc, st: Styles, width: float) -> list[Flowable]:
     """SURAT TUGAS / NOMOR, Dasar, MENUGASKAN:, Kepada (people), Untuk (tasks)."""
     tugas = doc.tugas or TugasSections(kepada=(), untuk=())
-    value_w = width - 25 * mm - 4 * mm
+    inner_w = width - 25 * mm - 4 * mm - mark_width(len(tugas.kepada))
     out: list[Flowable] = [
         *_centered(["SURAT TUGAS", f"NOMOR {doc.number}"], st),
         Spacer(1, 7 * mm),
     ]
     if tugas.dasar:
-        out.append(kv_table([("Dasar", numbered(tugas.dasar, st))], width, st, space_after=5 * mm))
+        out.append(
+            kv_table([("Dasar", list(tugas.dasar))], width, st, space_after=5 * mm, justify=True)
+        )
     out += [*_centered(["MENUGASKAN:"], st), Spacer(1, 5 * mm)]
+    kepada: Value
     if tugas.kepada:
-        people: list[Flowable] = []
-        for n, person in enumerate(tugas.kepada, start=1):
-            inner = _assignee(person, st, value_w - 7 * mm)
-            people.append(kv_table([(f"{n}.", inner)], value_w, st, label_w=7 * mm, colon=""))
-        kepada: object = people
+        if len(tugas.kepada) == 1:
+            kepada = _assignee(tugas.kepada[0], st, inner_w + mark_width(1))
+        else:
+            kepada = [_assignee(person, st, inner_w) for person in tugas.kepada]
     else:
-        kepada = numbered(list(doc.addressees), st) or "-"
+        kepada = list(doc.addressees) or "-"
     out.append(kv_table([("Kepada", kepada)], width, st, space_after=4 * mm))
     if tugas.untuk:
-        out.append(kv_table([("Untuk", numbered(tugas.untuk, st))], width, st, space_after=5 * mm))
+        out.append(
+            kv_table([("Untuk", list(tugas.untuk))], width, st, space_after=5 * mm, justify=True)
+        )
     return out
 
 
@@ -278,11 +385,20 @@ def event_block(event: EventDetails, st: Styles, width: float) -> list[Flowable]
     if event.end_day and event.end_day != event.day:
         day = f"{day} s.d. {hari_tanggal_id(event.end_day)}"
     table = kv_table(
-        [("hari/tanggal", day), ("waktu", event.time), ("tempat", event.place), ("acara", event.agenda)],
+        [
+            ("hari/tanggal", day),
+            ("waktu", event.time),
+            ("tempat", event.place),
+            ("acara", event.agenda),
+        ],
         width - 10 * mm,
         st,
         label_w=30 * mm,
     )
-    holder = RLTable([["", table]], colWidths=[10 * mm, width - 10 * mm], spaceBefore=1 * mm, spaceAfter=4 * mm)
-    holder.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    holder = RLTable(
+        [["", table]], colWidths=[10 * mm, width - 10 * mm], spaceBefore=1 * mm, spaceAfter=4 * mm
+    )
+    holder.setStyle(
+        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    )
     return [holder]

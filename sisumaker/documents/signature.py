@@ -43,7 +43,7 @@ def format_nip(nip: str) -> str:
 
 
 def capacity_lines(prefix: str, title: str) -> list[str]:
-    """The lines above the stamp: capacity prefix and title, the last ending in a comma.
+    r"""The lines above the stamp: capacity prefix and title, the last ending in a comma.
 
     - ``("", "Kepala Dinas")`` -> ``["Kepala Dinas,"]``
     - ``("Plt.", "Kepala Dinas")`` -> ``["Plt. Kepala Dinas,"]``

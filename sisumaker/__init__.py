@@ -28,12 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from sisumaker import cli, errors, mail_hook, security, templating  # noqa: F401  (mail_hook: session events)
+    from sisumaker import cli, cli_signing, errors, mail_hook, security, templating  # noqa: F401  (mail_hook: session events)
 
     errors.register(app)
     security.register(app)
     templating.register(app)
     cli.register(app)
+    cli_signing.register(app)
     return app
 
 
@@ -77,6 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from sisumaker.blueprints.dispositions.routes import bp as dispositions_bp
     from sisumaker.blueprints.inbox.routes import bp as inbox_bp
     from sisumaker.blueprints.letters.routes import bp as letters_bp
+    from sisumaker.blueprints.signing.routes import bp as signing_bp
+    from sisumaker.blueprints.verify.routes import bp as verify_bp
 
-    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp):
+    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, signing_bp, verify_bp):
         app.register_blueprint(bp)

@@ -30,3 +30,36 @@ def email_notifications() -> int:
                             username=cfg.get("MAIL_USERNAME"), password=cfg.get("MAIL_PASSWORD"),
                             sender=cfg["MAIL_FROM"], base_url=cfg["PUBLIC_BASE_URL"])
     return send_pending(settings)
+
+
+def sign_batch(batch_id: int) -> dict:
+    """Sign one batch. The passphrase is opened from its sealed, short-lived hand-off; the job carries the id."""
+    from flask import current_app
+
+    from sisumaker import handoff
+    from sisumaker.models import SignBatch
+    from sisumaker.pki_runtime import pki_context
+    from sisumaker.services.files import FileStore
+    from sisumaker.services.signatures import run_batch
+    from sisumaker.storage import file_store_for
+
+    app = current_app._get_current_object()
+    batch = db.session.get(SignBatch, batch_id)
+    if batch is None:
+        return {}
+    passphrase = handoff.unseal(app, batch.ref)
+    store: FileStore = file_store_for(app)
+    counts = run_batch(pki_context(app), store, batch_id, passphrase)
+    if counts["queued"] + counts["signing"] == 0:
+        handoff.discard(app, batch.ref)
+    return counts
+
+
+def reconcile_signing() -> list[int]:
+    """Re-enqueue batches that the database says are queued or signing but that no live job is working on
+    (Redis restarted, a worker killed). Returns the batch ids re-enqueued."""
+    from flask import current_app
+
+    from sisumaker.signing_queue import reconcile
+
+    return reconcile(current_app._get_current_object())

@@ -29,12 +29,18 @@ class AppWorker(Worker):
                 db.session.remove()
 
 
-def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = False) -> bool:
+def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True) -> bool:
+    """Start a worker; first re-enqueue signing work the database has but Redis lost (the reconciler)."""
     from sisumaker.queue import get_queue
+    from sisumaker.signing_queue import reconcile
 
     queue = get_queue(app)
     if queue is None:
         raise RuntimeError("REDIS_URL belum diatur; worker tidak dapat berjalan tanpa Redis.")
+    with app.app_context():
+        reconcile(app)
+        db.session.remove()
+        db.engine.dispose()
     worker = AppWorker([queue], connection=queue.connection)
     worker.flask_app = app
     return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")

@@ -4,9 +4,11 @@ from sisumaker.models.dispositions import INSTRUCTIONS, InboxItem, Notification
 from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, AgendaCounter, Classification, Letter,
                                       LetterAddressee, RegisterEntry, StoredFile)
 from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, Unit, User
+from sisumaker.models.signing import Certificate, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
     "AuditEvent", "AuditHead", "ActingAssignment", "Position", "Unit", "User", "ROLES", "UNIT_KINDS",
     "AgendaCounter", "Classification", "Letter", "LetterAddressee", "RegisterEntry", "StoredFile",
     "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
+    "Certificate", "SignatureRequest", "SignBatch", "SignDocument",
 ]

@@ -134,6 +134,7 @@ def recall_disposition(viewer: Viewer, child_id: int) -> InboxItem:
         raise Conflict("Disposisi sudah dibaca penerima sehingga tidak dapat ditarik.")
     child.status = "ditarik"
     child.recalled_at = _now()
+    mark_item_read({child.position_id}, child.id)  # the recipient's bell no longer counts what was taken back
     db.session.flush()
     audit.record(viewer.user, "letter.recall", "inbox_item", child.id, {"letter": child.letter_id})
     return child

@@ -70,9 +70,7 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
         if reader.is_encrypted:
             raise ValidationError({field: "PDF terkunci kata sandi; unggah PDF tanpa kata sandi."})
         pages = len(reader.pages)
-        root = reader.trailer["/Root"]
-        names = root.get("/Names")
-        if "/OpenAction" in root and "/JS" in str(root["/OpenAction"]) or (names and "/JavaScript" in names):
+        if _has_active_content(reader.trailer["/Root"]):
             raise ValidationError({field: "PDF berisi skrip; simpan ulang sebagai PDF biasa."})
     except ValidationError:
         raise
@@ -81,6 +79,39 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
     if pages < 1:
         raise ValidationError({field: "PDF tidak memiliki halaman."})
     return pages
+
+
+MAX_PDF_OBJECTS = 200_000
+ACTIVE_ACTIONS = ("/JavaScript", "/Launch")
+
+
+def _has_active_content(root) -> bool:
+    """Walk every object reachable from the catalog (names arrive decoded, so `/Java#53cript` is caught too):
+    any JavaScript or Launch action, any /JS entry, or a JavaScript name tree — on the catalog, a page's /AA,
+    an annotation, or an action's /Next chain alike."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > MAX_PDF_OBJECTS:
+                raise ValueError("too many objects")
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # streams too (their dictionaries, not their data)
+            action = obj.get("/S")
+            action = action.get_object() if isinstance(action, IndirectObject) else action
+            if action in ACTIVE_ACTIONS or "/JS" in obj or "/JavaScript" in obj:
+                return True
+            stack.extend(dict.values(obj))
+        elif isinstance(obj, ArrayObject):
+            stack.extend(list.__iter__(obj))
+    return False
 
 
 def _check_image(data: bytes, field: str) -> str:
@@ -95,6 +126,8 @@ def _check_image(data: bytes, field: str) -> str:
             img.verify()
     except ValidationError:
         raise
+    except Image.DecompressionBombError:  # Pillow's own guard fires first for the largest images
+        raise ValidationError({field: "Gambar terlalu besar (resolusi melebihi batas)."}) from None
     except Exception:
         raise ValidationError({field: "Berkas gambar rusak atau tidak dapat dibaca."}) from None
     if fmt == "JPEG":

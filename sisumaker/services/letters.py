@@ -99,6 +99,9 @@ def check_incoming(data: IncomingLetter, today: date | None = None) -> dict[str,
         errors["event_date"] = "Untuk undangan, tanggal acara wajib diisi."
     if data.event_place and len(data.event_place) > 250:
         errors["event_place"] = "Tempat acara terlalu panjang."
+    # unknown or closed positions are found here too, so that the form refuses them before storing the scan
+    _positions(data.to_position_ids, "to_position_ids", errors)
+    _positions(data.cc_position_ids, "cc_position_ids", errors)
     return errors
 
 
@@ -119,10 +122,10 @@ def register_incoming(viewer: Viewer, data: IncomingLetter, scan: StoredFile | N
     if not viewer.is_clerk:
         raise PermissionDenied("Hanya petugas agendaris yang dapat mencatat surat masuk.")
     errors = check_incoming(data, today)
-    to_positions = _positions(data.to_position_ids, "to_position_ids", errors)
-    cc_positions = _positions(data.cc_position_ids, "cc_position_ids", errors)
     if errors:
         raise ValidationError(errors)
+    to_positions = _positions(data.to_position_ids, "to_position_ids", errors)
+    cc_positions = _positions(data.cc_position_ids, "cc_position_ids", errors)
     unit_id = viewer.clerk_unit_id
     letter = Letter(
         direction="masuk", jenis=data.jenis, sender=data.sender.strip(), number=data.number.strip(),

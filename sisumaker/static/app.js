@@ -22,3 +22,11 @@
   document.addEventListener("htmx:afterSwap", function (e) { wireFilters(e.target); });
   document.addEventListener("htmx:oobAfterSwap", function (e) { wireFilters(e.target); });
 })();
+(function () {
+  "use strict";
+  document.addEventListener("change", function (e) {
+    var name = e.target && e.target.dataset && e.target.dataset.selectAll;
+    if (!name) return;
+    document.querySelectorAll('input[name="' + name + '"]').forEach(function (box) { box.checked = e.target.checked; });
+  });
+})();

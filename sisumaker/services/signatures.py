@@ -1,0 +1,308 @@
+"""Signing requests: submitting a PDF for signature, the signer's queue, batches with one passphrase entry, and
+the worker's run of a batch (a state machine that makes running a job twice harmless)."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+
+from sisumaker.database import begin_write
+from sisumaker.extensions import db
+from sisumaker.models import JENIS, SIFAT, Position, SignatureRequest, SignBatch, SignDocument
+from sisumaker.pki_runtime import PkiContext
+from sisumaker.services import audit
+from sisumaker.services.access import Viewer
+from sisumaker.services.certificates import active_certificate, check_usable
+from sisumaker.services.errors import NotFound, PermissionDenied, ValidationError
+from sisumaker.services.files import FileStore, check_pdf, store_bytes
+from sisumaker.services.notifications import notify
+from sisumaker.signing import StampSpec, current_crl, is_final, sign_pdf, signer_from_pkcs12
+from sisumaker.signing.errors import SigningLibError
+
+CAPACITY_PREFIX = {"definitif": "", "plt": "Plt.", "plh": "Plh."}
+MAX_BATCH = 500
+TTD_BOX = (300, 48, 560, 128)  # bottom right, above the footer: 260 x 80 pt scans well
+PARAF_BOX = (36, 48, 196, 92)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_token() -> tuple[str, str]:
+    """An unguessable verification token (256 bits) and the short code printed in the stamp."""
+    token = secrets.token_urlsafe(32)
+    return token, secrets.token_hex(4).upper()
+
+
+@dataclass(frozen=True)
+class SignerStep:
+    position_id: int
+    role: str  # paraf | ttd
+
+
+@dataclass(frozen=True)
+class Submission:
+    title: str
+    jenis: str
+    sifat: str
+    number: str
+    doc_date: date | None
+    steps: tuple[SignerStep, ...]
+    stamp_page: int = -1  # 0-based; -1 = last page
+    stamp_box: tuple[int, int, int, int] = TTD_BOX
+
+
+def check_submission(data: Submission) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.title.strip() or len(data.title) > 500:
+        errors["title"] = "Judul/perihal dokumen wajib diisi (paling banyak 500 karakter)."
+    if data.jenis not in JENIS:
+        errors["jenis"] = "Pilih jenis naskah."
+    if data.sifat not in SIFAT:
+        errors["sifat"] = "Pilih sifat dokumen."
+    if len(data.number) > 120:
+        errors["number"] = "Nomor terlalu panjang."
+    roles = [s.role for s in data.steps]
+    if not data.steps:
+        errors["steps"] = "Pilih penanda tangan."
+    elif roles[-1] != "ttd" or roles.count("ttd") != 1 or any(r not in ("paraf", "ttd") for r in roles):
+        errors["steps"] = "Urutan harus diakhiri satu penanda tangan (TTE); yang lain paraf."
+    elif len({s.position_id for s in data.steps}) != len(data.steps):
+        errors["steps"] = "Satu jabatan hanya boleh muncul sekali dalam urutan."
+    return errors
+
+
+def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *, max_bytes: int) -> SignDocument:
+    """Rule: a drafter with a position uploads a real, unencrypted, script-free PDF and names the signers; the
+    page is never changed — the stamp is the signature's own appearance. It joins the first signer's queue."""
+    if not viewer.position_ids or viewer.user.role == "admin":
+        raise PermissionDenied("Hanya pegawai yang memegang jabatan yang dapat mengajukan dokumen untuk TTE.")
+    errors = check_submission(data)
+    pages = 0
+    if not pdf:
+        errors["pdf"] = "Pilih berkas PDF."
+    elif len(pdf) > max_bytes:
+        errors["pdf"] = f"Berkas melebihi batas {max_bytes // (1024 * 1024)} MB."
+    else:
+        try:
+            pages = check_pdf(pdf, "pdf")
+            if is_final(pdf):
+                errors["pdf"] = "PDF ini sudah dikunci oleh tanda tangan final."
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if pages and not (-pages <= data.stamp_page < pages):
+        errors["stamp_page"] = f"Halaman tanda tangan harus 1–{pages}."
+    positions = {p.id: p for p in db.session.scalars(
+        select(Position).where(Position.id.in_([s.position_id for s in data.steps]), Position.closed_on.is_(None)))}
+    if data.steps and len(positions) != len({s.position_id for s in data.steps}):
+        errors["steps"] = "Ada jabatan penanda tangan yang tidak dikenal atau sudah ditutup."
+    if errors:
+        raise ValidationError(errors)
+    stored = store_bytes(store, pdf, "application/pdf", pages)
+    token, code = new_token()
+    doc = SignDocument(token=token, code=code, title=data.title.strip(), jenis=data.jenis, sifat=data.sifat,
+                       number=data.number.strip() or None, doc_date=data.doc_date, drafter_id=viewer.user.id,
+                       source_file_id=stored.id, current_file_id=stored.id)
+    db.session.add(doc)
+    db.session.flush()
+    paraf_index = 0
+    for step_no, step in enumerate(data.steps, start=1):
+        if step.role == "ttd":
+            page, box = data.stamp_page, data.stamp_box
+        else:
+            page = data.stamp_page
+            box = (PARAF_BOX[0], PARAF_BOX[1] + 50 * paraf_index, PARAF_BOX[2], PARAF_BOX[3] + 50 * paraf_index)
+            paraf_index += 1
+        db.session.add(SignatureRequest(
+            document_id=doc.id, step=step_no, role=step.role, position_id=step.position_id, stamp_page=page,
+            stamp_x=box[0], stamp_y=box[1], stamp_w=box[2] - box[0], stamp_h=box[3] - box[1]))
+    db.session.flush()
+    notify(data.steps[0].position_id, None, f"Menunggu {'paraf' if data.steps[0].role == 'paraf' else 'TTE'}: "
+                                            f"{doc.title[:150]}")
+    audit.record(viewer.user, "document.submit", "sign_document", doc.id,
+                 {"sha256": stored.sha256, "steps": [(s.position_id, s.role) for s in data.steps]})
+    return doc
+
+
+def _turn_is_now(req: SignatureRequest) -> bool:
+    return all(r.status == "signed" for r in req.document.requests if r.step < req.step)
+
+
+def waiting_requests(viewer: Viewer, limit: int = 1000) -> list[SignatureRequest]:
+    """Rule: a request waits for a signer when it is addressed to a position they act for, every earlier step
+    is signed, and the document is neither final nor withdrawn."""
+    if not viewer.position_ids:
+        return []
+    rows = db.session.scalars(
+        select(SignatureRequest).join(SignDocument)
+        .where(SignatureRequest.position_id.in_(list(viewer.position_ids)),
+               SignatureRequest.status.in_(("pending", "failed")), SignDocument.status == "menunggu")
+        .order_by(SignatureRequest.id).limit(limit))
+    return [r for r in rows if _turn_is_now(r)]
+
+
+def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphrase: str) -> SignBatch:
+    """Rule: one passphrase entry signs many documents. It is checked here (a wrong one refuses the whole
+    batch and queues nothing); the requests move pending → queued under one batch."""
+    ids = list(dict.fromkeys(request_ids))
+    if not ids:
+        raise ValidationError({"requests": "Pilih paling sedikit satu dokumen."})
+    if len(ids) > MAX_BATCH:
+        raise ValidationError({"requests": f"Paling banyak {MAX_BATCH} dokumen sekali tanda tangan."})
+    waiting = {r.id: r for r in waiting_requests(viewer, limit=5000)}
+    if any(i not in waiting for i in ids):
+        raise PermissionDenied("Sebagian dokumen tidak sedang menunggu tanda tangan Anda.")
+    cert = active_certificate(viewer.user)
+    if cert is None:
+        raise ValidationError({"passphrase": "Anda belum memiliki sertifikat TTE. Buat sertifikat terlebih dahulu."})
+    if not passphrase:
+        raise ValidationError({"passphrase": "Masukkan frasa sandi TTE Anda."})
+    check_usable(ctx, cert, passphrase)
+    batch = SignBatch(ref=secrets.token_urlsafe(32), user_id=viewer.user.id, certificate_id=cert.id, total=len(ids))
+    db.session.add(batch)
+    db.session.flush()
+    capacity = {ap.position.id: ap.capacity for ap in viewer.positions}
+    for i in ids:
+        req = waiting[i]
+        req.status, req.batch_id, req.queued_at, req.error = "queued", batch.id, _now(), None
+        req.signer_id, req.certificate_id = viewer.user.id, cert.id
+        req.signer_name = viewer.user.full_name
+        req.capacity_prefix = CAPACITY_PREFIX[capacity.get(req.position_id, "definitif")]
+        req.signer_title = req.position.title
+    db.session.flush()
+    audit.record(viewer.user, "signing.batch", "sign_batch", batch.id, {"requests": ids})
+    return batch
+
+
+def job_id_for(batch_id: int) -> str:
+    return f"sign-batch-{batch_id}"
+
+
+def _stamp(ctx: PkiContext, req: SignatureRequest) -> StampSpec:
+    title = f"{req.capacity_prefix} {req.signer_title}".strip()
+    box = (int(req.stamp_x), int(req.stamp_y), int(req.stamp_x + req.stamp_w), int(req.stamp_y + req.stamp_h))
+    return StampSpec(page=req.stamp_page, box=box, url=ctx.verification_url(req.document.token),
+                     signer_name=req.signer_name or "", position_label=title, code=req.document.code,
+                     paraf=req.role == "paraf")
+
+
+def _claim(req_id: int) -> bool:
+    begin_write()
+    claimed = db.session.execute(
+        update(SignatureRequest).where(SignatureRequest.id == req_id,
+                                       SignatureRequest.status.in_(("queued", "signing")))
+        .values(status="signing", started_at=_now(), attempts=SignatureRequest.attempts + 1)).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _fail(req_id: int, message: str) -> None:
+    begin_write()
+    req = db.session.get(SignatureRequest, req_id)
+    if req.status in ("queued", "signing"):
+        req.status, req.error = "failed", message[:500]
+        notify(req.position_id, None, f"TTE gagal: {req.document.title[:120]} — {message[:100]}")
+        audit.record(req.signer, "signing.failed", "signature_request", req.id, {"error": message[:200]})
+    db.session.commit()
+
+
+def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str | None) -> dict[str, int]:
+    """The worker's part. Each request is claimed (queued/signing → signing), signed, and committed as signed
+    together with the document's new file; a request already signed is skipped, so a rerun signs nothing twice.
+    Signing refusals fail that request with the reason; infrastructure errors propagate (the job retries)."""
+    batch = db.session.get(SignBatch, batch_id)
+    if batch is None:
+        raise NotFound("Batch tidak ditemukan.")
+    pending = list(db.session.scalars(select(SignatureRequest.id).where(
+        SignatureRequest.batch_id == batch_id, SignatureRequest.status.in_(("queued", "signing")))
+        .order_by(SignatureRequest.id)))
+    if pending and passphrase is None:
+        for rid in pending:
+            _fail(rid, "Frasa sandi sudah kedaluwarsa sebelum diproses; silakan tanda tangani ulang.")
+        pending = []
+    signer = None
+    if pending:
+        try:
+            signer = signer_from_pkcs12(batch.certificate.pkcs12, passphrase)
+        except SigningLibError as exc:
+            for rid in pending:
+                _fail(rid, exc.message)
+            pending = []
+    crl = current_crl(ctx.pki) if pending else b""
+    for rid in pending:
+        if not _claim(rid):
+            continue
+        req = db.session.get(SignatureRequest, rid)
+        doc = req.document
+        try:
+            signed = sign_pdf(store.read(doc.current_file), signer=signer, pki_trust=ctx.trust,
+                              stamp=_stamp(ctx, req), field_name=f"TTE{req.step}-{req.id}",
+                              reason="Paraf" if req.role == "paraf" else "Tanda tangan elektronik",
+                              location=ctx.location, certify_final=req.role == "ttd", tsa=ctx.tsa, crl_der=crl)
+        except SigningLibError as exc:
+            db.session.rollback()
+            _fail(rid, exc.message)
+            continue
+        begin_write()
+        req = db.session.get(SignatureRequest, rid)
+        if req.status != "signing":  # finished elsewhere meanwhile: keep theirs
+            db.session.rollback()
+            continue
+        stored = store_bytes(store, signed, "application/pdf", doc.source_file.pages)
+        req.status, req.signed_at, req.signed_file_id, req.error = "signed", _now(), stored.id, None
+        doc = req.document
+        doc.current_file_id = stored.id
+        if req.role == "ttd":
+            doc.status, doc.is_final, doc.signed_at = "ditandatangani", True, req.signed_at
+            notify_to = doc.drafter.position_id
+            text = f"Sudah ditandatangani: {doc.title[:150]}"
+        else:
+            nxt = next((r for r in doc.requests if r.step == req.step + 1), None)
+            notify_to = nxt.position_id if nxt else None
+            text = f"Menunggu {'paraf' if nxt and nxt.role == 'paraf' else 'TTE'}: {doc.title[:150]}"
+        if notify_to:
+            notify(notify_to, None, text)
+        audit.record(req.signer, "signing.signed", "signature_request", req.id,
+                     {"document": doc.id, "sha256": stored.sha256, "role": req.role})
+        db.session.commit()
+    begin_write()
+    batch = db.session.get(SignBatch, batch_id)
+    counts = batch_counts(batch_id)
+    if counts["queued"] + counts["signing"] == 0 and batch.finished_at is None:
+        batch.finished_at = _now()
+        batch.seconds = (batch.finished_at - _aware(batch.created_at)).total_seconds()
+    db.session.commit()
+    return counts
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def batch_counts(batch_id: int) -> dict[str, int]:
+    counts = {s: 0 for s in ("queued", "signing", "signed", "failed", "pending")}
+    for status in db.session.scalars(select(SignatureRequest.status).where(SignatureRequest.batch_id == batch_id)):
+        counts[status] += 1
+    return counts
+
+
+def get_own_batch(viewer: Viewer, batch_id: int) -> SignBatch:
+    batch = db.session.get(SignBatch, batch_id)
+    if batch is None or batch.user_id != viewer.user.id:
+        raise NotFound("Proses tanda tangan tidak ditemukan.")
+    return batch
+
+
+def batch_requests(batch_id: int) -> list[SignatureRequest]:
+    return list(db.session.scalars(select(SignatureRequest).where(SignatureRequest.batch_id == batch_id)
+                                   .order_by(SignatureRequest.id)))
+
+
+def stale_batches(older_than: timedelta = timedelta(seconds=0)) -> list[int]:
+    """Batches that the database says still have queued or signing work (the reconciler's input)."""
+    cutoff = _now() - older_than
+    return sorted(set(db.session.scalars(select(SignatureRequest.batch_id).where(
+        SignatureRequest.status.in_(("queued", "signing")), SignatureRequest.queued_at <= cutoff))))

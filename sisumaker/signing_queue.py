@@ -1,0 +1,82 @@
+"""Putting signing batches on the queue, and the reconciler that keeps the queue in step with the database."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from redis.exceptions import RedisError
+from rq import Retry
+from rq.job import Job, JobStatus
+from sqlalchemy import update
+
+from sisumaker.database import begin_write
+from sisumaker.extensions import db
+from sisumaker.models import SignatureRequest
+from sisumaker.queue import get_queue
+from sisumaker.services.signatures import job_id_for, stale_batches
+
+log = logging.getLogger(__name__)
+LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def enqueue_batch(app: Flask, batch_id: int) -> None:
+    """After the batch is committed: one job per batch, named after it (so it is never queued twice)."""
+    from sisumaker import jobs
+
+    queue = get_queue(app)
+    if queue is None:
+        jobs.sign_batch(batch_id)  # no Redis: sign in-process, now
+        return
+    queue.enqueue(jobs.sign_batch, batch_id, job_id=job_id_for(batch_id), retry=Retry(max=3, interval=[2, 10, 30]),
+                  job_timeout=3600, result_ttl=86400, failure_ttl=7 * 86400)
+
+
+def _job_alive(app: Flask, batch_id: int) -> bool:
+    queue = get_queue(app)
+    try:
+        queue.started_job_registry.cleanup()  # abandoned jobs of dead workers leave the started registry
+        job = Job.fetch(job_id_for(batch_id), connection=queue.connection)
+    except Exception:  # NoSuchJobError: Redis lost it
+        return False
+    return job.get_status(refresh=True) in LIVE
+
+
+def reconcile_batch(app: Flask, batch_id: int) -> bool:
+    """Re-enqueue one batch when it has queued/signing work and no live job; True when it did."""
+    if get_queue(app) is None or batch_id not in stale_batches():
+        return False
+    try:
+        if _job_alive(app, batch_id):
+            return False
+    except RedisError:
+        return False
+    _requeue(app, batch_id)
+    return True
+
+
+def _requeue(app: Flask, batch_id: int) -> None:
+    begin_write()
+    db.session.execute(update(SignatureRequest).where(
+        SignatureRequest.batch_id == batch_id, SignatureRequest.status == "signing").values(status="queued"))
+    db.session.commit()
+    enqueue_batch(app, batch_id)
+
+
+def reconcile(app: Flask) -> list[int]:
+    """Rule: work the database says is queued or signing must have a live job; otherwise it is re-enqueued.
+    A request left half-way in `signing` goes back to `queued` (its partial work was never committed)."""
+    if get_queue(app) is None:
+        return []
+    requeued = []
+    for batch_id in stale_batches():
+        try:
+            if _job_alive(app, batch_id):
+                continue
+        except RedisError:
+            log.warning("reconcile: Redis unavailable")
+            return requeued
+        _requeue(app, batch_id)
+        requeued.append(batch_id)
+    if requeued:
+        log.info("reconcile: re-enqueued batches %s", requeued)
+    return requeued

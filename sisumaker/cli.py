@@ -32,13 +32,23 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
-        from sisumaker.blueprints.common import file_store
+        from sisumaker.storage import file_store_for as file_store
         from sisumaker.services.demo_letters import seed_demo_letters
 
         letters = seed_demo_letters(file_store())
         db.session.commit()
         click.echo(f"Data demo dimuat: {counts['units']} unit, {counts['positions']} jabatan, "
                    f"{counts['users']} pengguna, {letters} surat contoh.")
+        from sisumaker.pki_runtime import create_pki, pki_context, pki_exists
+        from sisumaker.services.demo_letters import DEMO_SIGNERS, seed_demo_signing
+
+        app = current_app._get_current_object()
+        if not pki_exists(app):
+            create_pki(app, "Kabupaten Serang")
+        begin_write()
+        docs = seed_demo_signing(pki_context(app), file_store(), app.config["DEMO_SIGNING_PASSPHRASE"])
+        db.session.commit()
+        click.echo(f"PKI demo siap: sertifikat TTE untuk {', '.join(DEMO_SIGNERS)}; {docs} dokumen menunggu TTE Sekda.")
 
     audit_group = AppGroup("audit", help="Audit log commands.")  # pushes an app context
     app.cli.add_command(audit_group)

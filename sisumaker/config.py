@@ -41,6 +41,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     DEMO_PASSWORD = "sisumaker-demo"
+    DEMO_SIGNING_PASSPHRASE = "Serang-TTE-2026!"  # locks the demo officials' signing keys
     REGENCY_FIXTURE: str | None = None  # default: ../shared/fixtures/regency.json, else the bundled copy
     PUBLIC_BASE_URL = "http://localhost:5000"
     # E-mail for notifications, sent by the worker; None disables e-mail (the in-app bell always works).

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, time
-from pathlib import Path
 
 from flask import current_app, g, request
 from flask_login import current_user
@@ -26,7 +25,9 @@ def is_fragment_request() -> bool:
 
 
 def file_store() -> FileStore:
-    return FileStore(Path(current_app.config.get("FILES_DIR") or Path(current_app.instance_path) / "files"))
+    from sisumaker.storage import file_store_for
+
+    return file_store_for(current_app)
 
 
 class FormReader:

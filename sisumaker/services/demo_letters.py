@@ -71,3 +71,42 @@ def seed_demo_letters(store: FileStore, today: date | None = None) -> int:
         recipient_ids=(users["kadis.dinkes"].position_id,), instructions=("Untuk ditindaklanjuti", "Siapkan jawaban"),
         note="Siapkan data per kecamatan.", deadline=today + timedelta(days=7)))
     return len(entries)
+
+
+DEMO_SIGNERS = ("bupati", "sekda", "kadis.dinkes", "camat.pulo-ampel")
+
+
+def seed_demo_signing(ctx, store: FileStore, passphrase: str, count: int = 3) -> int:
+    """Certificates for a few demo officials (locked by the demo passphrase) and documents waiting for the
+    Sekda's signature, submitted by the Bagian Umum's staff."""
+    from sisumaker.documents import Kop, LetterDoc, Paragraph, Run, render_letter
+    from sisumaker.services.certificates import active_certificate, enroll
+    from sisumaker.services.signatures import SignerStep, Submission, new_token, submit_pdf
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(
+        User.username.in_((*DEMO_SIGNERS, "staf.umum"))))}
+    for name in DEMO_SIGNERS:
+        if active_certificate(users[name]) is None:
+            enroll(users[name], ctx, passphrase, passphrase)
+    sekda = users["sekda"]
+    drafter = viewer_for(users["staf.umum"])
+    today = date.today()
+    for i in range(1, count + 1):
+        token = new_token()
+        doc = LetterDoc(
+            kind="nota_dinas", kop=Kop(regency="Kabupaten Serang", unit_name="Sekretariat Daerah",
+                                       address="Jl. Veteran No. 1, Serang"),
+            number=f"000.1.2/{100 + i}/Umum/{today.year}", date=today, place="Serang", sifat="Biasa",
+            lampiran="-", perihal=f"Penggunaan Kendaraan Dinas Operasional ({i})",
+            addressees=["Para Kepala Perangkat Daerah"],
+            body_blocks=[Paragraph([Run("Dalam rangka tertib administrasi barang milik daerah, bersama ini "
+                                        "disampaikan ketentuan penggunaan kendaraan dinas operasional.")])],
+            signer_title=sekda.position.title, signer_name=sekda.full_name, signer_nip=sekda.nip,
+            signer_capacity_prefix="", tembusan=["Bupati Serang"], verification_url=ctx.verification_url(token[0]))
+        rendered = render_letter(doc)
+        box = tuple(int(v) for v in rendered.stamp_box)
+        submit_pdf(drafter, store, rendered.pdf, Submission(
+            title=doc.perihal, jenis="nota_dinas", sifat="B", number=doc.number, doc_date=today,
+            steps=(SignerStep(sekda.position_id, "ttd"),), stamp_page=rendered.stamp_page, stamp_box=box),
+            max_bytes=20 * 1024 * 1024, token=token)
+    return count

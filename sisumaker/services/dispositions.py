@@ -13,7 +13,7 @@ from sisumaker.extensions import db
 from sisumaker.models import INSTRUCTIONS, InboxItem, Position, StoredFile
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer
-from sisumaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from sisumaker.services.errors import Conflict, NotFound, ValidationError
 from sisumaker.services.notifications import mark_item_read, notify
 from sisumaker.services.org import command_subtree_ids
 

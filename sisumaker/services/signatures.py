@@ -75,9 +75,11 @@ def check_submission(data: Submission) -> dict[str, str]:
     return errors
 
 
-def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *, max_bytes: int) -> SignDocument:
+def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *, max_bytes: int,
+               token: tuple[str, str] | None = None) -> SignDocument:
     """Rule: a drafter with a position uploads a real, unencrypted, script-free PDF and names the signers; the
-    page is never changed — the stamp is the signature's own appearance. It joins the first signer's queue."""
+    page is never changed — the stamp is the signature's own appearance. It joins the first signer's queue.
+    `token` (token, code) is given when the caller rendered the verification URL into the page beforehand."""
     if not viewer.position_ids or viewer.user.role == "admin":
         raise PermissionDenied("Hanya pegawai yang memegang jabatan yang dapat mengajukan dokumen untuk TTE.")
     errors = check_submission(data)
@@ -102,7 +104,7 @@ def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *
     if errors:
         raise ValidationError(errors)
     stored = store_bytes(store, pdf, "application/pdf", pages)
-    token, code = new_token()
+    token, code = token or new_token()
     doc = SignDocument(token=token, code=code, title=data.title.strip(), jenis=data.jenis, sifat=data.sifat,
                        number=data.number.strip() or None, doc_date=data.doc_date, drafter_id=viewer.user.id,
                        source_file_id=stored.id, current_file_id=stored.id)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from sisumaker.extensions import db
-from sisumaker.models import JENIS, Certificate, SignatureRequest, SignDocument, User
+from sisumaker.models import JENIS, Certificate, SignDocument, User
 from sisumaker.pki_runtime import PkiContext
 from sisumaker.services import audit
 from sisumaker.services.errors import NotFound, PermissionDenied, ValidationError

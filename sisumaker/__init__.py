@@ -78,8 +78,9 @@ def _register_blueprints(app: Flask) -> None:
     from sisumaker.blueprints.dispositions.routes import bp as dispositions_bp
     from sisumaker.blueprints.inbox.routes import bp as inbox_bp
     from sisumaker.blueprints.letters.routes import bp as letters_bp
+    from sisumaker.blueprints.outgoing.routes import bp as outgoing_bp
     from sisumaker.blueprints.signing.routes import bp as signing_bp
     from sisumaker.blueprints.verify.routes import bp as verify_bp
 
-    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, signing_bp, verify_bp):
+    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp):
         app.register_blueprint(bp)

@@ -4,6 +4,8 @@ from sisumaker.models.dispositions import INSTRUCTIONS, InboxItem, Notification
 from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, AgendaCounter, Classification, Letter,
                                       LetterAddressee, RegisterEntry, StoredFile)
 from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, Unit, User
+from sisumaker.models.outgoing import (Draft, DraftRecipient, DraftVersion, NumberCounter, NumberPattern,
+                                       RecipientGroup, RecipientGroupMember, ReviewStep)
 from sisumaker.models.signing import Certificate, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
@@ -11,4 +13,6 @@ __all__ = [
     "AgendaCounter", "Classification", "Letter", "LetterAddressee", "RegisterEntry", "StoredFile",
     "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
     "Certificate", "SignatureRequest", "SignBatch", "SignDocument",
+    "Draft", "DraftRecipient", "DraftVersion", "NumberCounter", "NumberPattern", "RecipientGroup",
+    "RecipientGroupMember", "ReviewStep",
 ]

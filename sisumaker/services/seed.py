@@ -194,5 +194,8 @@ def seed_demo(actor: User | None, *, password: str, production: bool, fixture: P
     from sisumaker.services.classification import seed_classifications
 
     seed_classifications()
+    from sisumaker.services.numbering import seed_patterns
+
+    seed_patterns()
     audit.record(actor, "demo.seed", "regency", None, counts)
     return counts

@@ -104,28 +104,35 @@ def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *
     if errors:
         raise ValidationError(errors)
     stored = store_bytes(store, pdf, "application/pdf", pages)
+    doc = register_document(viewer.user, stored, data, token)
+    audit.record(viewer.user, "document.submit", "sign_document", doc.id,
+                 {"sha256": stored.sha256, "steps": [(s.position_id, s.role) for s in data.steps]})
+    return doc
+
+
+def register_document(drafter, stored, data: Submission, token: tuple[str, str] | None = None) -> SignDocument:
+    """A stored PDF becomes a document with its signature requests in order (paraf stamps stacked at the left,
+    the final signature in `data.stamp_box`); the first signer is notified."""
     token, code = token or new_token()
     doc = SignDocument(token=token, code=code, title=data.title.strip(), jenis=data.jenis, sifat=data.sifat,
-                       number=data.number.strip() or None, doc_date=data.doc_date, drafter_id=viewer.user.id,
+                       number=data.number.strip() or None, doc_date=data.doc_date, drafter_id=drafter.id,
                        source_file_id=stored.id, current_file_id=stored.id)
     db.session.add(doc)
     db.session.flush()
     paraf_index = 0
     for step_no, step in enumerate(data.steps, start=1):
         if step.role == "ttd":
-            page, box = data.stamp_page, data.stamp_box
+            box = data.stamp_box
         else:
-            page = data.stamp_page
             box = (PARAF_BOX[0], PARAF_BOX[1] + 50 * paraf_index, PARAF_BOX[2], PARAF_BOX[3] + 50 * paraf_index)
             paraf_index += 1
         db.session.add(SignatureRequest(
-            document_id=doc.id, step=step_no, role=step.role, position_id=step.position_id, stamp_page=page,
-            stamp_x=box[0], stamp_y=box[1], stamp_w=box[2] - box[0], stamp_h=box[3] - box[1]))
+            document_id=doc.id, step=step_no, role=step.role, position_id=step.position_id,
+            stamp_page=data.stamp_page, stamp_x=box[0], stamp_y=box[1], stamp_w=box[2] - box[0],
+            stamp_h=box[3] - box[1]))
     db.session.flush()
-    notify(data.steps[0].position_id, None, f"Menunggu {'paraf' if data.steps[0].role == 'paraf' else 'TTE'}: "
-                                            f"{doc.title[:150]}")
-    audit.record(viewer.user, "document.submit", "sign_document", doc.id,
-                 {"sha256": stored.sha256, "steps": [(s.position_id, s.role) for s in data.steps]})
+    first = data.steps[0]
+    notify(first.position_id, None, f"Menunggu {'paraf' if first.role == 'paraf' else 'TTE'}: {doc.title[:150]}")
     return doc
 
 
@@ -261,6 +268,9 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
             doc.status, doc.is_final, doc.signed_at = "ditandatangani", True, req.signed_at
             notify_to = doc.drafter.position_id
             text = f"Sudah ditandatangani: {doc.title[:150]}"
+            from sisumaker.services.delivery import deliver_signed  # a signed outgoing letter goes out now
+
+            deliver_signed(doc)
         else:
             nxt = next((r for r in doc.requests if r.step == req.step + 1), None)
             notify_to = nxt.position_id if nxt else None

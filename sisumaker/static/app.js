@@ -27,6 +27,8 @@
   document.addEventListener("change", function (e) {
     var name = e.target && e.target.dataset && e.target.dataset.selectAll;
     if (!name) return;
-    document.querySelectorAll('input[name="' + name + '"]').forEach(function (box) { box.checked = e.target.checked; });
+    name.split(",").forEach(function (n) {
+      document.querySelectorAll('input[name="' + n + '"]').forEach(function (box) { box.checked = e.target.checked; });
+    });
   });
 })();

@@ -12,7 +12,8 @@ from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Certificate, Position, SignDocument
 from sisumaker.pki_runtime import pki_context
 from sisumaker.services import certificates, directory, signatures, verification
-from sisumaker.services.errors import DomainError, PermissionDenied, ValidationError
+from sisumaker.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from sisumaker.services.outgoing_signing import drafts_to_sign, prepare_drafts
 from sisumaker.signing import REASON_LABELS
 from sisumaker.signing_queue import enqueue_batch, reconcile_batch
 from sisumaker.storage import file_store_for
@@ -22,8 +23,8 @@ bp = Blueprint("signing", __name__, url_prefix="/tte")
 
 def _queue_page(errors=None, status=200):
     v = viewer()
-    ctx = dict(waiting=signatures.waiting_requests(v), cert=certificates.active_certificate(v.user),
-               errors=errors or {})
+    ctx = dict(waiting=signatures.waiting_requests(v), drafts=drafts_to_sign(v),
+               cert=certificates.active_certificate(v.user), errors=errors or {})
     return render_template("signing/page.html", **ctx), status
 
 
@@ -65,12 +66,15 @@ def import_p12():
 @login_required
 def sign():
     ids = [int(i) for i in request.form.getlist("request_ids") if i.isdigit()]
+    draft_ids = [int(i) for i in request.form.getlist("draft_ids") if i.isdigit()]
     passphrase = request.form.get("passphrase", "")
     try:
+        if draft_ids:  # outgoing letters get their number and final rendering now
+            ids += prepare_drafts(viewer(), pki_context(), file_store_for(), draft_ids, passphrase)
         batch = signatures.start_batch(viewer(), pki_context(), ids, passphrase)
-    except ValidationError as exc:
+    except (ValidationError, NotFound) as exc:
         db.session.rollback()
-        return _queue_page(exc.errors, 422)
+        return _queue_page(getattr(exc, "errors", {"": exc.message}), 422)
     from sisumaker import handoff
 
     app = current_app._get_current_object()

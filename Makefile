@@ -52,7 +52,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 venv: $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	@PORT=$(PORT) PYTHON=$(PY) SISUMAKER_ENV_NAME=development bash scripts/run.sh
+	@PORT=$(PORT) PYTHON=$(PY) SISUMAKER_ENV_NAME=development exec bash scripts/run.sh
 
 test: $(VENV)/.installed-dev
 	@command -v redis-server >/dev/null 2>&1 || echo "note: redis-server is not on PATH (apt-get install redis-server); queue tests need it."

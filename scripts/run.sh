@@ -77,21 +77,31 @@ start() {  # start NAME LOGFILE CMD...; sets STARTED_PID
     echo "$STARTED_PID" >"$RUN/$name.pid"
 }
 
-stop() {  # stop PID NAME: TERM the leader (graceful), then the whole group, then KILL
-    local pid="$1" name="$2" i
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
+group_alive() { kill -0 -- "-$1" 2>/dev/null || alive "$1"; }
+
+stop() {  # stop PID:NAME...: TERM the leaders (graceful), after 5 s their whole groups, after 10 s KILL
+    local item pid i left
+    for item in "$@"; do pid="${item%%:*}"; [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; done
     for i in $(seq 1 40); do
-        kill -0 -- "-$pid" 2>/dev/null || alive "$pid" || break
-        [ "$i" = 20 ] && kill -TERM -- "-$pid" 2>/dev/null
+        left=0
+        for item in "$@"; do pid="${item%%:*}"; [ -n "$pid" ] && group_alive "$pid" && left=1; done
+        [ "$left" = 0 ] && break
+        if [ "$i" = 20 ]; then
+            for item in "$@"; do pid="${item%%:*}"; [ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null; done
+        fi
         sleep 0.25
     done
-    if kill -0 -- "-$pid" 2>/dev/null || alive "$pid"; then
-        say "  $name did not stop in 10 s; killing it."
-        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    rm -f "$RUN/$name.pid"
+    for item in "$@"; do
+        pid="${item%%:*}"
+        [ -n "$pid" ] || continue
+        if group_alive "$pid"; then
+            say "  ${item#*:} did not stop in 10 s; killing it."
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+        fi
+        wait "$pid" 2>/dev/null
+        rm -f "$RUN/${item#*:}.pid"
+    done
+    return 0
 }
 
 CLEANED=0
@@ -100,12 +110,13 @@ cleanup() {
     CLEANED=1
     set +e
     if [ -n "$WEB_PID$WORKER_PID$REDIS_PID" ]; then say ""; say "Stopping Sisumaker ..."; fi
-    stop "$WEB_PID" web
-    stop "$WORKER_PID" worker
-    stop "$REDIS_PID" redis
+    stop "$WEB_PID:web" "$WORKER_PID:worker"  # the worker finishes its job while Redis is still up
+    stop "$REDIS_PID:redis"
     [ -n "$REDIS_SOCK" ] && rm -f "$REDIS_SOCK"
     rm -f "$RUN/make-run.pid"
-    if [ -n "$WEB_PID$WORKER_PID$REDIS_PID" ]; then say "Stopped: web server, worker and private Redis are down."; fi
+    if [ -n "$WEB_PID$WORKER_PID$REDIS_PID" ]; then
+        say "Stopped:${WEB_PID:+ web server}${WORKER_PID:+, worker}${REDIS_PID:+, private Redis}."
+    fi
 }
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
@@ -178,7 +189,7 @@ fi
 say "Starting the web server (gunicorn) on 127.0.0.1:$PORT ..."
 : >"$RUN/web.log"
 start web "$RUN/web.log" "$PY" -m gunicorn --chdir "$ROOT" -w 2 --threads 4 -b "127.0.0.1:$PORT" \
-    --graceful-timeout 5 --access-logfile - --error-logfile - wsgi:app
+    --graceful-timeout 5 --no-control-socket --access-logfile - --error-logfile - wsgi:app
 WEB_PID=$STARTED_PID
 
 # --- wait for /healthz -------------------------------------------------------------------------------------

@@ -1,19 +1,17 @@
 """Shared fixtures for the whole suite.
 
-Databases: a test that asks for `db_url` (or `app`, `demo_app`, ...) runs on SQLite, and on PostgreSQL too when
-SISUMAKER_TEST_POSTGRES_URL is set; there every test gets a fresh database named after the xdist worker, the
-process and a random token, dropped afterwards. The demo regency is seeded once per backend and worker into a
-template; each test gets its own copy (SQLite backup API / CREATE DATABASE ... TEMPLATE), so tests may write.
+Databases: a test that asks for a database (`db_url`, `schema_db_url`, `demo_db_url`) or an app on one (`app`,
+`demo_app`) runs on SQLite, and on PostgreSQL too when SISUMAKER_TEST_POSTGRES_URL is set (databases there are
+named after the xdist worker, the process and a random token, and dropped at the end). `db_url` is a fresh empty
+database; the schema and the demo regency are built once per backend and worker into templates, and each test
+gets a private copy (see tests/databases.py), so tests may write freely.
 Redis: SISUMAKER_TEST_REDIS_URL, else a throwaway redis-server on a unix socket. Browser: Debian's Chromium
 driven by Playwright on a phone-sized viewport.
 """
 from __future__ import annotations
 
-import itertools
 import os
-import secrets
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -21,14 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
+from tests.databases import PostgresServer, build_template, sqlite_copy
 from tests.helpers import DEMO_PASSWORD, login as login_helper, test_config
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("SISUMAKER_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("SISUMAKER_TEST_REDIS_URL")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -43,52 +40,6 @@ def pytest_report_header(config):
 
 
 # --------------------------------------------------------------------------------------------- databases
-
-
-class PostgresServer:
-    """Creates and drops uniquely named databases on the server of SISUMAKER_TEST_POSTGRES_URL."""
-
-    def __init__(self, url: str):
-        import psycopg
-
-        self.url = make_url(url)
-        token = secrets.token_hex(3)
-        self.prefix = f"sisu_test_{WORKER}_{os.getpid()}_{token}".lower().replace("-", "_")
-        self._numbers = itertools.count(1)
-        self._created: list[str] = []
-        self.admin = psycopg.connect(self._conninfo(self.url.database or "postgres"), autocommit=True)
-        self.version = self.admin.info.server_version
-
-    def _conninfo(self, database: str) -> str:
-        return self.url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
-
-    def create(self, template: str | None = None) -> str:
-        """A new empty database (or a copy of `template`); returns its SQLAlchemy URL."""
-        from psycopg import sql
-
-        name = f"{self.prefix}_{next(self._numbers)}"
-        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-            if self.version >= 150000:
-                statement += sql.SQL(" STRATEGY FILE_COPY")  # faster than WAL_LOG for small databases
-        self.admin.execute(statement)
-        self._created.append(name)
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop(self, url: str) -> None:
-        from psycopg import sql
-
-        name = make_url(url).database
-        force = sql.SQL(" WITH (FORCE)") if self.version >= 130000 else sql.SQL("")
-        self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)) + force)
-        if name in self._created:
-            self._created.remove(name)
-
-    def close(self) -> None:
-        for name in list(self._created):
-            self.drop(self.url.set(database=name).render_as_string(hide_password=False))
-        self.admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -118,46 +69,52 @@ def db_url(request, db_backend, tmp_path):
     server.drop(url)
 
 
-@pytest.fixture(scope="session")
-def demo_template(request, db_backend, tmp_path_factory) -> str:
-    """The demo regency, seeded once per backend and worker; tests use copies (`demo_db_url`)."""
-    from sisumaker import create_app
-    from sisumaker.extensions import db
-    from sisumaker.services.seed import seed_demo
-
+def _template(request, db_backend: str, tmp_path_factory, *, seed: bool) -> str:
     if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.sqlite'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
     else:
         url = request.getfixturevalue("pg_server").create()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SISUMAKER_INSTANCE_PATH", str(tmp_path_factory.mktemp("demo-instance")))
-        app = create_app(test_config(url))
-        with app.app_context():
-            db.create_all()
-            seed_demo(None, password=app.config["DEMO_PASSWORD"], production=False)
-            db.session.commit()
-            db.session.remove()
-            db.engine.dispose()  # a PostgreSQL template must have no open connections
+        mp.setenv("SISUMAKER_INSTANCE_PATH", str(tmp_path_factory.mktemp("template-instance")))
+        build_template(url, seed=seed)
+    if db_backend == "postgresql":
+        request.getfixturevalue("pg_server").snapshot(url)
     return url
 
 
-@pytest.fixture
-def demo_db_url(request, db_backend, demo_template, tmp_path):
-    """A private copy of the seeded demo regency for one test."""
+def _private_copy(request, db_backend: str, template: str, target: Path) -> str:
     if db_backend == "sqlite":
-        target = tmp_path / "demo.sqlite"
-        source, copy = sqlite3.connect(make_url(demo_template).database), sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            source.close()
-            copy.close()
-        yield f"sqlite:///{target}"
-        return
-    server = request.getfixturevalue("pg_server")
-    url = server.create(template=make_url(demo_template).database)
-    yield url
-    server.drop(url)
+        return sqlite_copy(template, target)
+    request.getfixturevalue("pg_server").reset(template)
+    return template
+
+
+@pytest.fixture(scope="session")
+def schema_template(request, db_backend, tmp_path_factory) -> str:
+    """The schema without rows, built once per backend and worker."""
+    return _template(request, db_backend, tmp_path_factory, seed=False)
+
+
+@pytest.fixture(scope="session")
+def demo_template(request, db_backend, tmp_path_factory) -> str:
+    """The demo regency, seeded once per backend and worker; tests use copies (`demo_db_url`)."""
+    return _template(request, db_backend, tmp_path_factory, seed=True)
+
+
+@pytest.fixture
+def schema_db_url(request, db_backend, schema_template, tmp_path) -> str:
+    """A private database with every table and no rows, for one test."""
+    return _private_copy(request, db_backend, schema_template, tmp_path / "schema.sqlite")
+
+
+@pytest.fixture
+def demo_db_url(request, db_backend, demo_template, tmp_path) -> str:
+    """A private copy of the seeded demo regency for one test (password hashes are cheap PBKDF2 here).
+
+    On PostgreSQL it is the same database for every test of a worker, reset before each test: it must not be
+    used after the test ends, and other sessions on it are ended by the next reset.
+    """
+    return _private_copy(request, db_backend, demo_template, tmp_path / "demo.sqlite")
 
 
 # --------------------------------------------------------------------------------------------- apps
@@ -176,7 +133,7 @@ def make_app(instance_path):
     """`make_app(db_url, schema=True, **config)` builds an app (tables by create_all, tests only).
 
     A config value of `tests.helpers.DEFAULT` keeps the production default instead of the test value.
-    Engines are disposed at teardown; request `db_url`/`demo_db_url` before this fixture.
+    Engines are disposed at teardown.
     """
     from sisumaker import create_app
     from sisumaker.extensions import db
@@ -199,9 +156,9 @@ def make_app(instance_path):
 
 
 @pytest.fixture
-def app(db_url, make_app):
-    """An app on an empty database with the schema in place."""
-    return make_app(db_url)
+def app(schema_db_url, make_app):
+    """An app on a private database with the schema in place and no rows."""
+    return make_app(schema_db_url, schema=False)
 
 
 @pytest.fixture

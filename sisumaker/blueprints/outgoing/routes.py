@@ -174,7 +174,7 @@ def preview(draft_id: int):
 
     v = viewer()
     draft = outgoing.get_visible_draft(v, draft_id)
-    number, day = draft.number, draft.number_date
+    day = draft.number_date
     draft.number, draft.number_date = draft.number or "…/…/…", day or date.today()
     try:
         pdf = render_letter(build_letter_doc(draft, v, "(alamat verifikasi diberikan saat ditandatangani)",

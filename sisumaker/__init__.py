@@ -67,7 +67,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     storage = app.config.get("RATELIMIT_STORAGE_URI")
     if not storage:
-        storage = app.config["REDIS_URL"] if app.config.get("REDIS_URL") and redis_available(app) else "memory://"
+        url = app.config.get("REDIS_URL")
+        storage = url if url and redis_available(app) else "memory://"
+        if storage.startswith("unix://"):  # the limits library names unix sockets redis+unix://
+            storage = "redis+" + storage
         app.config["RATELIMIT_STORAGE_URI"] = storage
     limiter.init_app(app)
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
 from flask import Flask
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Retry, Worker
 from rq.job import Job, JobStatus
 from sqlalchemy import update
 
@@ -38,7 +40,33 @@ def _job_alive(app: Flask, batch_id: int) -> bool:
         job = Job.fetch(job_id_for(batch_id), connection=queue.connection)
     except Exception:  # NoSuchJobError: Redis lost it
         return False
-    return job.get_status(refresh=True) in LIVE
+    status = job.get_status(refresh=True)
+    if status == JobStatus.STARTED and _worker_gone(job, queue.connection):
+        # RQ would call it abandoned only when its heartbeat expires (~90 s); drop the stale execution now so
+        # that its later expiry does not requeue the job a second time
+        queue.started_job_registry.remove_executions(job)
+        return False
+    return status in LIVE
+
+
+def _worker_gone(job: Job, connection) -> bool:
+    """A started job's worker is gone when its registration has expired, or when it ran on this host and its
+    process no longer exists (kill -9, OOM, a crash). A live registration on another host is trusted until its
+    heartbeat expires."""
+    if not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
+    if worker is None:
+        return True
+    if worker.hostname != socket.gethostname() or not worker.pid:
+        return False
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 def reconcile_batch(app: Flask, batch_id: int) -> bool:

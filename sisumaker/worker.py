@@ -5,6 +5,8 @@ parent (CKAN's lesson).
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from rq import Worker
 
@@ -37,6 +39,7 @@ def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True) -> 
     queue = get_queue(app)
     if queue is None:
         raise RuntimeError("REDIS_URL belum diatur; worker tidak dapat berjalan tanpa Redis.")
+    app.logger.setLevel(logging.INFO)  # with its handler: the reconciler's and the jobs' own INFO lines are kept
     with app.app_context():
         reconcile(app)
         db.session.remove()

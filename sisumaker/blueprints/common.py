@@ -6,7 +6,7 @@ from datetime import date, time
 from flask import current_app, g, request
 from flask_login import current_user
 
-from sisumaker.services.access import Viewer, viewer_for
+from sisumaker.services.access import Viewer, register_unit_of, viewer_for
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.files import FileStore
 
@@ -16,6 +16,14 @@ def viewer() -> Viewer:
     if "viewer" not in g:
         g.viewer = viewer_for(current_user._get_current_object())
     return g.viewer
+
+
+def own_register_units() -> set[int]:
+    """The units whose register the logged-in user works in (their positions' register units, clerk units):
+    a letter page lists only those units' agenda numbers, not every unit a broadcast reached."""
+    v = viewer()
+    units = (register_unit_of(ap.position) for ap in v.positions)
+    return set(v.clerk_unit_ids) | {u.id for u in units if u is not None}
 
 
 def is_fragment_request() -> bool:

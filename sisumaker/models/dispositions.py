@@ -58,6 +58,8 @@ class InboxItem(db.Model):
         CheckConstraint("kind IN ('surat', 'tembusan', 'disposisi')", name="ck_item_kind"),
         CheckConstraint("status IN ('diterima', 'dibaca', 'diproses', 'selesai', 'ditarik')", name="ck_item_status"),
         Index("ix_item_position_received", "position_id", "received_at"),
+        # covers inbox_counts: the filter counts of a position read the index only
+        Index("ix_item_position_status", "position_id", "status", "kind", "deadline", "letter_id"),
         Index("ix_item_letter", "letter_id"),
         Index("ix_item_from_position", "from_position_id"),
     )

@@ -77,6 +77,7 @@ class Letter(db.Model):
         CheckConstraint(f"sifat IN {tuple(SIFAT)}", name="ck_letter_sifat"),
         CheckConstraint(f"urgensi IN {tuple(URGENSI)}", name="ck_letter_urgensi"),
         CheckConstraint("direction IN ('masuk', 'keluar')", name="ck_letter_direction"),
+        Index("ix_letter_sifat", "sifat"),  # the few Rahasia letters, for the inbox's Rahasia count
     )
 
     @property

@@ -16,7 +16,8 @@ from sisumaker.documents import NumberedList, Paragraph, Run, Table
 from sisumaker.services.errors import ValidationError
 
 MAX_BODY = 20_000
-_INLINE = re.compile(r"(\*\*.+?\*\*|_[^_\s][^_]*?_)")
+# italic only between word boundaries: nama_file_surat.pdf and e-mail addresses keep their underscores
+_INLINE = re.compile(r"(\*\*.+?\*\*|(?<!\w)_[^_\s][^_]*?_(?!\w))")
 _ITEM = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}.*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -29,12 +30,12 @@ def clean(text: str) -> str:
 
 def runs(text: str) -> list[Run]:
     out: list[Run] = []
-    for part in _INLINE.split(text):
+    for i, part in enumerate(_INLINE.split(text)):  # odd parts are the markup matches, even parts plain text
         if not part:
             continue
-        if part.startswith("**") and part.endswith("**") and len(part) > 4:
+        if i % 2 and part.startswith("**"):
             out.append(Run(part[2:-2], bold=True))
-        elif part.startswith("_") and part.endswith("_") and len(part) > 2:
+        elif i % 2:
             out.append(Run(part[1:-1], italic=True))
         else:
             out.append(Run(part))

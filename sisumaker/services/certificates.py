@@ -24,6 +24,17 @@ def active_certificate(user: User) -> Certificate | None:
                              .order_by(Certificate.id.desc()))
 
 
+def missing_certificate_message(user: User) -> str:
+    """Why a user without an active certificate cannot sign: a revoked one is named as such, with its reason."""
+    revoked = db.session.scalar(select(Certificate).where(Certificate.user_id == user.id,
+                                                          Certificate.status == "dicabut")
+                                .order_by(Certificate.id.desc()))
+    if revoked is not None:
+        return (f"Sertifikat TTE Anda sudah dicabut ({revoked.revoke_reason or 'tanpa alasan'}); "
+                "penandatanganan ditolak.")
+    return "Anda belum memiliki sertifikat TTE. Buat sertifikat terlebih dahulu."
+
+
 def _record(user: User, cert: x509.Certificate, p12: bytes, origin: str) -> Certificate:
     from cryptography.hazmat.primitives.serialization import Encoding
 

@@ -169,6 +169,7 @@ def render_pdf_page(store: FileStore, stored: StoredFile, page: int, width_px: i
 
     pdf = pdfium.PdfDocument(str(store.path_for(stored.sha256)))
     try:
+        pdf.init_forms()  # draw form widgets too: the TTE stamp (QR) is a signature field's appearance
         if not 0 <= page < len(pdf):
             raise ValidationError({"page": "Halaman tidak ada."})
         pg = pdf[page]

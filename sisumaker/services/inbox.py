@@ -40,15 +40,19 @@ def _base(viewer: Viewer, position_id: int | None):
 
 
 def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | None = None) -> dict[str, int]:
-    """Counts per filter in one query; only the viewer's own (acting) positions are counted."""
+    """Counts per filter in one query; only the viewer's own (acting) positions are counted.
+
+    It reads only the index ix_item_position_status (no join to letter: the Rahasia count asks whether the item's
+    letter is among the confidential ones, found through ix_letter_sifat), so it stays cheap for a Bupati with
+    tens of thousands of items."""
     if not viewer.position_ids:
         return {k: 0 for k in FILTERS}
     conds = _conditions(today or date.today())
-    cols = [func.count(InboxItem.id).label("semua")]
+    conds["rahasia"] = InboxItem.letter_id.in_(select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL)))
+    cols = [func.count().label("semua")]
     cols += [func.sum(case((cond, 1), else_=0)).label(key.replace("-", "_"))
              for key, cond in conds.items() if cond is not None]
-    row = db.session.execute(select(*cols).select_from(InboxItem).join(Letter, Letter.id == InboxItem.letter_id)
-                             .where(*_base(viewer, position_id))).one()
+    row = db.session.execute(select(*cols).select_from(InboxItem).where(*_base(viewer, position_id))).one()
     return {key: int(row._mapping[key.replace("-", "_")] or 0) for key in FILTERS}
 
 

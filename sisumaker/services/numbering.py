@@ -3,6 +3,7 @@ sequence and year, safe under concurrent signing on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import string
 from datetime import date
 
 from sqlalchemy import or_, select, update
@@ -19,7 +20,11 @@ PLACEHOLDERS = ("klasifikasi", "nomor", "unit", "bulan", "bulan_romawi", "tahun"
 
 
 def check_pattern(pattern: str) -> None:
-    """A pattern must contain {nomor} and only known placeholders."""
+    """A pattern must contain {nomor} and only known placeholders, and format() must accept it."""
+    try:
+        list(string.Formatter().parse(pattern or ""))
+    except ValueError:  # "{nomor}/{unit" would only fail when the signer signs
+        raise ValidationError({"pattern": "Pola nomor memuat kurung kurawal yang tidak berpasangan."}) from None
     names = set(re.findall(r"{([^{}]*)}", pattern or ""))
     if "nomor" not in names:
         raise ValidationError({"pattern": "Pola nomor harus memuat {nomor}."})

@@ -14,7 +14,7 @@ from sisumaker.models import JENIS, SIFAT, Position, SignatureRequest, SignBatch
 from sisumaker.pki_runtime import PkiContext
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer
-from sisumaker.services.certificates import active_certificate, check_usable
+from sisumaker.services.certificates import active_certificate, check_usable, missing_certificate_message
 from sisumaker.services.errors import NotFound, PermissionDenied, ValidationError
 from sisumaker.services.files import FileStore, check_pdf, store_bytes
 from sisumaker.services.notifications import notify
@@ -166,7 +166,7 @@ def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphr
         raise PermissionDenied("Sebagian dokumen tidak sedang menunggu tanda tangan Anda.")
     cert = active_certificate(viewer.user)
     if cert is None:
-        raise ValidationError({"passphrase": "Anda belum memiliki sertifikat TTE. Buat sertifikat terlebih dahulu."})
+        raise ValidationError({"passphrase": missing_certificate_message(viewer.user)})
     if not passphrase:
         raise ValidationError({"passphrase": "Masukkan frasa sandi TTE Anda."})
     check_usable(ctx, cert, passphrase)
@@ -179,7 +179,9 @@ def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphr
         req.status, req.batch_id, req.queued_at, req.error = "queued", batch.id, _now(), None
         req.signer_id, req.certificate_id = viewer.user.id, cert.id
         req.signer_name = viewer.user.full_name
-        req.capacity_prefix = CAPACITY_PREFIX[capacity.get(req.position_id, "definitif")]
+        acting = CAPACITY_PREFIX[capacity.get(req.position_id, "definitif")]
+        keep = req.capacity_prefix if (req.capacity_prefix or "").startswith("a.n. ") else ""  # set by the letter
+        req.capacity_prefix = acting or keep
         req.signer_title = req.position.title
     db.session.flush()
     audit.record(viewer.user, "signing.batch", "sign_batch", batch.id, {"requests": ids})
@@ -198,14 +200,16 @@ def _stamp(ctx: PkiContext, req: SignatureRequest) -> StampSpec:
                      paraf=req.role == "paraf")
 
 
-def _claim(req_id: int) -> bool:
+def _claim(req_id: int) -> int | None:
+    """Take a queued (or abandoned signing) request; returns this run's attempt number, the run's claim."""
     begin_write()
-    claimed = db.session.execute(
+    attempt = db.session.execute(
         update(SignatureRequest).where(SignatureRequest.id == req_id,
                                        SignatureRequest.status.in_(("queued", "signing")))
-        .values(status="signing", started_at=_now(), attempts=SignatureRequest.attempts + 1)).rowcount
+        .values(status="signing", started_at=_now(), attempts=SignatureRequest.attempts + 1)
+        .returning(SignatureRequest.attempts)).scalar_one_or_none()
     db.session.commit()
-    return bool(claimed)
+    return attempt
 
 
 def _fail(req_id: int, message: str) -> None:
@@ -242,7 +246,8 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
             pending = []
     crl = current_crl(ctx.pki) if pending else b""
     for rid in pending:
-        if not _claim(rid):
+        attempt = _claim(rid)
+        if attempt is None:
             continue
         req = db.session.get(SignatureRequest, rid)
         doc = req.document
@@ -256,10 +261,14 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
             _fail(rid, exc.message)
             continue
         begin_write()
-        req = db.session.get(SignatureRequest, rid)
-        if req.status != "signing":  # finished elsewhere meanwhile: keep theirs
+        won = db.session.execute(  # row-locked until commit; our claim must still be the latest
+            update(SignatureRequest).where(SignatureRequest.id == rid, SignatureRequest.status == "signing",
+                                           SignatureRequest.attempts == attempt)
+            .values(status="signed").execution_options(synchronize_session=False)).rowcount
+        if not won:  # signed, failed or claimed again elsewhere meanwhile: keep theirs
             db.session.rollback()
             continue
+        req = db.session.get(SignatureRequest, rid, populate_existing=True)
         stored = store_bytes(store, signed, "application/pdf", doc.source_file.pages)
         req.status, req.signed_at, req.signed_file_id, req.error = "signed", _now(), stored.id, None
         doc = req.document

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sisumaker.blueprints.common import FormReader, file_store, is_fragment_request, read_upload, viewer
+from sisumaker.blueprints.common import (FormReader, file_store, is_fragment_request, own_register_units, read_upload,
+                                        viewer)
 from sisumaker.extensions import db
 from sisumaker.models import INSTRUCTIONS, Position
 from sisumaker.services import directory, dispositions
@@ -21,7 +22,8 @@ def _page(item, errors=None, values=None, status=200, found=()):
         groups = [("Hasil pencarian", list(found), False)] + groups
     trees = dispositions.tracking_trees(v, item.letter_id)
     ctx = dict(letter=item.letter, item=item, short_label=directory.short_label, trees=trees, groups=groups, instructions=INSTRUCTIONS,
-               errors=errors or {}, values=values or {}, item_instructions=dispositions.instructions_of(item))
+               errors=errors or {}, values=values or {}, item_instructions=dispositions.instructions_of(item),
+               own_units=own_register_units())
     template = "dispositions/_swap.html" if is_fragment_request() else "letters/show.html"
     return render_template(template, **ctx), status
 

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sisumaker.blueprints.common import file_store, is_fragment_request, read_upload, viewer
+from sisumaker.blueprints.common import file_store, is_fragment_request, own_register_units, read_upload, viewer
 from sisumaker.blueprints.letters.forms import parse_incoming
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, URGENSI, Position, StoredFile
@@ -99,7 +99,8 @@ def show(letter_id: int):
     v = viewer()
     letter = get_visible_letter(v, letter_id)
     trees = dispositions.tracking_trees(v, letter.id)
-    return render_template("letters/show.html", letter=letter, trees=trees, item=None)
+    return render_template("letters/show.html", letter=letter, trees=trees, item=None,
+                           own_units=own_register_units())
 
 
 def _scan_of(letter_id: int) -> StoredFile:

@@ -58,7 +58,10 @@ def _form(values, errors=None, draft=None, status=200, found=()):
 def index():
     v = viewer()
     rows = outgoing.visible_drafts(v)
-    return render_template("outgoing/list.html", drafts=rows, waiting_at=outgoing.waiting_position_id)
+    titles = dict(db.session.execute(db.select(Position.id, Position.title).where(
+        Position.id.in_({outgoing.waiting_position_id(d) for d in rows} - {None}))).all())
+    return render_template("outgoing/list.html", drafts=rows,
+                           waiting_at=lambda d: titles.get(outgoing.waiting_position_id(d)))
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -148,6 +151,7 @@ def act(draft_id: int, action: str):
             message = f"Pengingat dikirim kepada {count} penerima yang belum membaca."
     except DomainError as exc:
         db.session.rollback()
+        outgoing.get_visible_draft(v, draft_id)  # outside the chain: 404, as for the page itself
         flash(exc.message, "error")
         return redirect(url_for("outgoing.show", draft_id=draft_id), 303)
     db.session.commit()

@@ -137,12 +137,17 @@ def _check_image(data: bytes, field: str) -> str:
     raise ValidationError({field: "Berkas harus PDF, JPEG atau PNG."})
 
 
+def size_label(n: int) -> str:
+    """20 MB, 512 KB: how a size limit is told to the user."""
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
 def store_upload(store: FileStore, data: bytes, *, max_bytes: int, field: str = "berkas") -> StoredFile:
     """Rule: an upload within the size limit and of an accepted type is stored once (by SHA-256)."""
     if not data:
         raise ValidationError({field: "Berkas kosong."})
     if len(data) > max_bytes:
-        raise ValidationError({field: f"Berkas melebihi batas {max_bytes // (1024 * 1024)} MB."})
+        raise ValidationError({field: f"Berkas melebihi batas {size_label(max_bytes)}."})
     mime, pages = sniff(data, field)
     return store_bytes(store, data, mime, pages)
 

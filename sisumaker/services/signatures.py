@@ -16,7 +16,7 @@ from sisumaker.services import audit
 from sisumaker.services.access import Viewer
 from sisumaker.services.certificates import active_certificate, check_usable, missing_certificate_message
 from sisumaker.services.errors import NotFound, PermissionDenied, ValidationError
-from sisumaker.services.files import FileStore, check_pdf, store_bytes
+from sisumaker.services.files import FileStore, check_pdf, size_label, store_bytes
 from sisumaker.services.notifications import notify
 from sisumaker.signing import StampSpec, current_crl, is_final, sign_pdf, signer_from_pkcs12
 from sisumaker.signing.errors import SigningLibError
@@ -87,7 +87,7 @@ def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *
     if not pdf:
         errors["pdf"] = "Pilih berkas PDF."
     elif len(pdf) > max_bytes:
-        errors["pdf"] = f"Berkas melebihi batas {max_bytes // (1024 * 1024)} MB."
+        errors["pdf"] = f"Berkas melebihi batas {size_label(max_bytes)}."
     else:
         try:
             pages = check_pdf(pdf, "pdf")

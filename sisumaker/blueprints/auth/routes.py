@@ -44,7 +44,7 @@ def login():
         db.session.commit()
         session.clear()  # a fresh session on every login (no fixation)
         login_user(user)
-        flash(f"Selamat datang, {user.full_name}.", "success")
+        flash(f"Selamat datang, {user.full_name.rstrip('.')}.", "success")
         return redirect(_safe_next(request.args.get("next")))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

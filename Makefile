@@ -62,5 +62,5 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV).log .pytest_cache test-results .hypothesis bench/out
+	rm -rf $(VENV) .pytest_cache test-results .hypothesis bench/out
 	find . -path ./instance -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

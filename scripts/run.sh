@@ -15,7 +15,6 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 PORT="${PORT:-5000}"
 INSTANCE="${SISUMAKER_INSTANCE_PATH:-$ROOT/instance}"
 RUN="$INSTANCE/run"
-DEMO_PASSWORD="${SISUMAKER_DEMO_PASSWORD:-sisumaker-demo}"
 FLASK=("$PY" -m flask --app sisumaker)
 
 export SISUMAKER_ENV_NAME="${SISUMAKER_ENV_NAME:-development}"
@@ -30,6 +29,11 @@ die() { printf 'make run: %s\n' "$*" >&2; exit 1; }
 rel() { case "$1" in "$ROOT"/*) printf '%s' "${1#"$ROOT"/}" ;; *) printf '%s' "$1" ;; esac; }
 
 [ -x "$PY" ] || die "$PY not found; start with 'make run' (it creates .venv)."
+# the demo secrets: environment first, else the defaults in sisumaker/config.py
+{ read -r default_password; read -r default_passphrase; } < <("$PY" -c 'from sisumaker.config import Defaults as D
+print(D.DEMO_PASSWORD); print(getattr(D, "DEMO_SIGNING_PASSPHRASE", ""))')
+DEMO_PASSWORD="${SISUMAKER_DEMO_PASSWORD:-$default_password}"
+DEMO_SIGNING_PASSPHRASE="${SISUMAKER_DEMO_SIGNING_PASSPHRASE:-$default_passphrase}"
 case "$PORT" in '' | *[!0-9]*) die "PORT must be a number, got '$PORT'." ;; esac
 mkdir -p "$RUN"
 
@@ -253,6 +257,7 @@ cat <<EOF
     tu.kec.pulo-ampel       clerk (agendaris) of Kecamatan Pulo Ampel
     admin                   Sisumaker administrator
   Every position has a demo user; README.md lists the username patterns.
+$( [ -n "$DEMO_SIGNING_PASSPHRASE" ] && printf '\n  Signing (TTE) passphrase of bupati, sekda, kadis.dinkes and camat.pulo-ampel: %s\n  (documents wait for the Sekda under "Tanda Tangan")\n' "$DEMO_SIGNING_PASSPHRASE")
 
   Open the URL as http://localhost (or 127.0.0.1): session cookies are Secure, which browsers accept only
   over HTTPS and on localhost.

@@ -21,6 +21,10 @@ class Defaults:
     # Worker heartbeat older than this (seconds) is reported as stale by /healthz.
     WORKER_STALE_AFTER = 90
 
+    # Number of reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are then trusted,
+    # so the per-address login limit counts the real client address.
+    PROXY_FIX = 0
+
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

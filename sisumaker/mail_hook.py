@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sisumaker.models import Notification
 
-_FLAG = "sisumaker_new_notifications"
+_FLAG = NEW_NOTIFICATIONS = "sisumaker_new_notifications"  # session.info key; bulk (Core) inserts set it too
 
 
 @event.listens_for(Session, "after_flush")

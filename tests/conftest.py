@@ -279,8 +279,15 @@ def live_server(demo_app, serve_app) -> LiveServer:
 # --------------------------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread while it is
+    started, and pyHanko's signing (asyncio.run) cannot run in a thread that has one."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="module")
 def chromium():
+    """One Chromium per browser-test module, stopped after it (so no event loop outlives the module)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests need Debian's Chromium")
     from playwright.sync_api import sync_playwright

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sisumaker.extensions import db
+from sisumaker.mail_hook import NEW_NOTIFICATIONS
 from sisumaker.models import (AgendaCounter, Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
                               RegisterEntry, SignDocument, Unit)
 from sisumaker.services import audit
@@ -82,20 +83,26 @@ def deliver_signed(doc: SignDocument) -> Letter | None:
     for position_id in heads.values():
         targets.setdefault(position_id, (position_id, "surat"))
     positions = {p.id: p for p in db.session.scalars(select(Position).where(Position.id.in_(list(targets))))}
-    _preload_units({p.unit_id for p in positions.values()})
+    units_loaded = _preload_units({p.unit_id for p in positions.values()})  # noqa: F841  (kept while walking)
     unit_of = {pid: register_unit_of(p) for pid, p in positions.items()}
     units = sorted({u.id for u in unit_of.values() if u is not None})
     year = draft.number_date.year
     numbers = take_agenda_numbers(units, year)
     received = draft.number_date
-    db.session.add_all([RegisterEntry(letter_id=letter.id, unit_id=u, year=year, agenda_number=numbers[u],
-                                      received_on=received, origin="internal") for u in units])
-    items = [InboxItem(letter_id=letter.id, position_id=pid, kind=kind, from_position_id=draft.signer_position_id)
-             for pid, kind in targets.values()]
-    db.session.add_all(items)
-    db.session.flush()
+    # Core inserts, one statement per table however many units: a broadcast to every unit would otherwise
+    # make the ORM track ~1,100 new objects (most of the fan-out's time); column defaults still apply.
+    if units:
+        db.session.execute(insert(RegisterEntry.__table__), [
+            {"letter_id": letter.id, "unit_id": u, "year": year, "agenda_number": numbers[u], "received_on": received,
+             "origin": "internal"} for u in units])
+    items = db.session.execute(insert(InboxItem.__table__).returning(InboxItem.id, InboxItem.position_id), [
+        {"letter_id": letter.id, "position_id": pid, "kind": kind, "from_position_id": draft.signer_position_id}
+        for pid, kind in targets.values()]).all() if targets else []
     label = f"{'Surat Edaran' if draft.jenis == 'surat_edaran' else 'Surat'} {letter.number}: {letter.perihal[:120]}"
-    db.session.add_all([Notification(position_id=i.position_id, item_id=i.id, text=label[:300]) for i in items])
+    if items:
+        db.session.execute(insert(Notification.__table__), [
+            {"position_id": position_id, "item_id": item_id, "text": label[:300]} for item_id, position_id in items])
+        db.session.info[NEW_NOTIFICATIONS] = True  # the e-mail hook sees only ORM objects; tell it
     draft.status, draft.letter_id = "terkirim", letter.id
     db.session.flush()
     audit.record(None, "letter.send", "letter", letter.id,
@@ -103,13 +110,16 @@ def deliver_signed(doc: SignDocument) -> Letter | None:
     return letter
 
 
-def _preload_units(unit_ids: set[int]) -> None:
-    """Load the units and their ancestors once, so walking up to the register unit needs no query per row."""
-    loaded: set[int] = set()
+def _preload_units(unit_ids: set[int]) -> list[Unit]:
+    """Load the units and their ancestors once, so walking up to the register unit needs no query per row.
+    The caller keeps the returned list while walking: the session holds loaded objects only weakly, so units
+    nobody references are dropped again and every `position.unit` would be a query of its own."""
+    loaded: dict[int, Unit] = {}
     while unit_ids:
         units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))))
-        loaded |= {u.id for u in units}
-        unit_ids = {u.parent_id for u in units if u.parent_id is not None} - loaded
+        loaded.update((u.id, u) for u in units)
+        unit_ids = {u.parent_id for u in units if u.parent_id is not None} - loaded.keys()
+    return list(loaded.values())
 
 
 @dataclass(frozen=True)
@@ -132,20 +142,20 @@ def read_matrix(viewer: Viewer, draft: Draft) -> list[MatrixRow]:
         return []
     children = select(InboxItem.parent_id).where(InboxItem.parent_id.is_not(None),
                                                  InboxItem.letter_id == draft.letter_id)
-    rows = db.session.execute(
-        select(InboxItem, Position.title, Unit.name, Unit.id, InboxItem.id.in_(children))
+    rows = db.session.execute(  # the Position entity, not only its title: item.position then needs no query
+        select(InboxItem, Position, Unit.name, Unit.id, InboxItem.id.in_(children))
         .join(Position, Position.id == InboxItem.position_id).join(Unit, Unit.id == Position.unit_id)
         .where(InboxItem.letter_id == draft.letter_id, InboxItem.parent_id.is_(None))
         .order_by(Unit.kind, Unit.name)).all()
     entries = dict(db.session.execute(select(RegisterEntry.unit_id, RegisterEntry.agenda_number).where(
         RegisterEntry.letter_id == draft.letter_id)).all())
     year = draft.number_date.year if draft.number_date else None
-    _preload_units({unit_id for *_, unit_id, _ in rows})
+    units_loaded = _preload_units({unit_id for *_, unit_id, _ in rows})  # noqa: F841  (kept while walking)
     out = []
-    for item, title, unit_name, unit_id, has_children in rows:
-        reg = register_unit_of(item.position)
+    for item, position, unit_name, unit_id, has_children in rows:
+        reg = register_unit_of(position)
         number = entries.get(reg.id) if reg else None
-        out.append(MatrixRow(unit_name=unit_name, position_title=title,
+        out.append(MatrixRow(unit_name=unit_name, position_title=position.title,
                              agenda=f"{number}/{year}" if number else None, read_at=item.read_at,
                              disposed=bool(has_children) or item.status in ("diproses", "selesai"), item_id=item.id))
     return out

@@ -24,7 +24,8 @@ from sisumaker.signing.errors import SigningLibError
 CAPACITY_PREFIX = {"definitif": "", "plt": "Plt.", "plh": "Plh."}
 MAX_BATCH = 500
 TTD_BOX = (300, 48, 560, 128)  # bottom right, above the footer: 260 x 80 pt scans well
-PARAF_BOX = (36, 48, 196, 92)
+PARAF_BOX = (36, 48, 236, 112)  # bottom left; 64 pt tall is the least whose QR reads at 150 dpi
+PARAF_STEP = 72  # further parafs stack upwards
 
 
 def _now() -> datetime:
@@ -124,7 +125,8 @@ def register_document(drafter, stored, data: Submission, token: tuple[str, str] 
         if step.role == "ttd":
             box = data.stamp_box
         else:
-            box = (PARAF_BOX[0], PARAF_BOX[1] + 50 * paraf_index, PARAF_BOX[2], PARAF_BOX[3] + 50 * paraf_index)
+            lift = PARAF_STEP * paraf_index
+            box = (PARAF_BOX[0], PARAF_BOX[1] + lift, PARAF_BOX[2], PARAF_BOX[3] + lift)
             paraf_index += 1
         db.session.add(SignatureRequest(
             document_id=doc.id, step=step_no, role=step.role, position_id=step.position_id,

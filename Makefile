@@ -64,3 +64,10 @@ test: $(VENV)/.installed-dev
 clean:
 	rm -rf $(VENV) .pytest_cache test-results .hypothesis bench/out
 	find . -path ./instance -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Inbox and register pages on 100,000 letters as a ratio to ../shared/bench/floor_app.py (bench/README.md).
+# make bench BENCH_ARGS="--letters 20000 --duration 5" · uses wrk when installed (apt-get install wrk)
+BENCH_ARGS ?=
+.PHONY: bench
+bench: $(VENV)/.installed-run
+	$(PY) bench/register_pages.py $(BENCH_ARGS)

@@ -33,6 +33,7 @@ class AppWorker(Worker):
 
 def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True) -> bool:
     """Start a worker; first re-enqueue signing work the database has but Redis lost (the reconciler)."""
+    from sisumaker.pki_runtime import pki_context, pki_exists
     from sisumaker.queue import get_queue
     from sisumaker.signing_queue import reconcile
 
@@ -42,6 +43,8 @@ def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True) -> 
     app.logger.setLevel(logging.INFO)  # with its handler: the reconciler's and the jobs' own INFO lines are kept
     with app.app_context():
         reconcile(app)
+        if pki_exists(app):
+            pki_context(app)  # keys decrypted once, here: every forked work horse inherits them
         db.session.remove()
         db.engine.dispose()
     worker = AppWorker([queue], connection=queue.connection)

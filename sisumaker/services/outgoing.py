@@ -19,7 +19,7 @@ from sisumaker.services.notifications import notify
 from sisumaker.services.org import command_subtree_ids
 
 DRAFT_KINDS = ("nota_dinas", "surat_dinas", "surat_edaran", "surat_keputusan", "surat_undangan", "surat_tugas")
-GROUPS = {"semua-opd": "Semua OPD", "semua-kecamatan": "Semua kecamatan", "semua-desa": "Semua desa/kelurahan",
+GROUPS = {"semua-opd": "Semua OPD", "semua-kecamatan": "Semua kecamatan", "semua-desa": "Semua desa dan kelurahan",
           "semua": "Semua unit"}
 
 

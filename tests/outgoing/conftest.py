@@ -1,0 +1,123 @@
+"""Fixtures for the outgoing-letter tests (issue 5): drafts, the review chain, numbering, signing, delivery.
+
+Two app objects share one private copy of the demo regency (SQLite, and PostgreSQL too when
+SISUMAKER_TEST_POSTGRES_URL is set): `web_app` answers test clients, `ctx` pushes an app context of a second app
+for calling services directly (a request would otherwise reuse the test's app context and its `g`/session).
+
+Signing: the regency PKI and the officials' certificates (PKCS#12 under the session's random PASSPHRASE) are made
+once per session into a template folder; the `pki` fixture copies it into the test's instance folder, records the
+certificates in the test's database and hands both apps the loaded PKI, so no test pays for RSA key generation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from tests.helpers import login as login_helper
+
+PASSPHRASE = f"Keluar-{secrets.token_hex(5)}-Serang!"  # random per session
+SIGNERS = ("sekda", "bupati", "asisten3", "kadis.dinkes")  # asisten3 is made Plt/Plh of the Sekda in some tests
+BASE_URL = "http://localhost:5000"
+RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
+
+
+class SigningKeys:
+    """The session's PKI folder and each official's (certificate PEM, PKCS#12), issued on first use."""
+
+    def __init__(self, root: Path):
+        from sisumaker.signing import generate_kek, init_pki, load_pki
+
+        self.keys = root / "keys"
+        self.keys.mkdir(parents=True)
+        kek = generate_kek()
+        (self.keys / "kek").write_text(kek.hex())
+        init_pki(self.keys / "pki", kek, "Kabupaten Serang", crl_url=f"{BASE_URL}/pki/crl.der",
+                 ca_issuers_url=f"{BASE_URL}/pki/issuing.pem")
+        self.pki = load_pki(self.keys / "pki", kek)
+        self.issued: dict[str, tuple[str, bytes]] = {}
+
+    def official(self, user) -> tuple[str, bytes]:
+        from sisumaker.signing import issue_official_certificate, make_pkcs12
+
+        if user.username not in self.issued:
+            issued = issue_official_certificate(
+                self.pki, common_name=user.full_name, nip_or_id=user.nip or user.username,
+                position_title=user.position.title, organisation=self.pki.config.regency_name, email=user.email)
+            p12 = make_pkcs12(issued.certificate, issued.private_key, self.pki.chain, PASSPHRASE,
+                              friendly_name=user.full_name)
+            self.issued[user.username] = (issued.certificate.public_bytes(Encoding.PEM).decode(), p12)
+        return self.issued[user.username]
+
+    def install(self, app, instance_path: Path) -> None:
+        """Give `app` the PKI of the copied folder without decrypting the keys again."""
+        from sisumaker.pki_runtime import PkiContext
+        from sisumaker.signing import PkiPaths, TrustAnchors, make_timestamper
+
+        pki = dataclasses.replace(self.pki, paths=PkiPaths.at(instance_path / "keys" / "pki"))
+        app.extensions["sisumaker_pki"] = PkiContext(
+            pki=pki, trust=TrustAnchors.from_pki(pki), tsa=make_timestamper(pki),
+            base_url=app.config["PUBLIC_BASE_URL"], location=app.config.get("SIGNING_LOCATION", "Serang"))
+
+
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory) -> SigningKeys:
+    return SigningKeys(tmp_path_factory.mktemp("outgoing-pki"))
+
+
+@pytest.fixture
+def web_app(demo_db_url, make_app):
+    """The demo regency for test clients (login limits lifted: a test logs in several officials)."""
+    return make_app(demo_db_url, schema=False, **RELAXED_LIMITS)
+
+
+@pytest.fixture
+def ctx(demo_db_url, make_app):
+    """An app context of a separate app on the same database, for calling services; yields that app."""
+    from sisumaker.extensions import db
+
+    service_app = make_app(demo_db_url, schema=False)
+    with service_app.app_context():
+        yield service_app
+        db.session.remove()
+
+
+@pytest.fixture
+def pki(ctx, web_app, signing_keys, instance_path):
+    """The PKI in this test's instance folder, SIGNERS enrolled; returns the service app's PkiContext."""
+    from cryptography import x509
+    from sqlalchemy import select
+
+    from sisumaker.extensions import db
+    from sisumaker.models import User
+    from sisumaker.pki_runtime import pki_context
+    from sisumaker.services.certificates import _record
+
+    for user in db.session.scalars(select(User).where(User.username.in_(SIGNERS))):
+        pem, p12 = signing_keys.official(user)
+        _record(user, x509.load_pem_x509_certificate(pem.encode()), p12, "regency")
+    db.session.commit()
+    shutil.copytree(signing_keys.keys, instance_path / "keys")
+    for app in (ctx, web_app):
+        signing_keys.install(app, instance_path)
+    return pki_context(ctx)
+
+
+@pytest.fixture
+def client_for(web_app):
+    """`client_for(username)`: a test client logged in through the real form (cached per username)."""
+    clients = {}
+
+    def factory(username: str):
+        if username not in clients:
+            client = web_app.test_client()
+            response = login_helper(client, username)
+            assert response.status_code in (302, 303), f"login of {username} failed ({response.status_code})"
+            clients[username] = client
+        return clients[username]
+
+    return factory

@@ -10,63 +10,21 @@ certificates in the test's database and hands both apps the loaded PKI, so no te
 """
 from __future__ import annotations
 
-import dataclasses
 import secrets
-import shutil
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.helpers import login as login_helper
+from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Keluar-{secrets.token_hex(5)}-Serang!"  # random per session
 SIGNERS = ("sekda", "bupati", "asisten3", "kadis.dinkes")  # asisten3 is made Plt/Plh of the Sekda in some tests
-BASE_URL = "http://localhost:5000"
 RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
 
 
-class SigningKeys:
-    """The session's PKI folder and each official's (certificate PEM, PKCS#12), issued on first use."""
-
-    def __init__(self, root: Path):
-        from sisumaker.signing import generate_kek, init_pki, load_pki
-
-        self.keys = root / "keys"
-        self.keys.mkdir(parents=True)
-        kek = generate_kek()
-        (self.keys / "kek").write_text(kek.hex())
-        init_pki(self.keys / "pki", kek, "Kabupaten Serang", crl_url=f"{BASE_URL}/pki/crl.der",
-                 ca_issuers_url=f"{BASE_URL}/pki/issuing.pem")
-        self.pki = load_pki(self.keys / "pki", kek)
-        self.issued: dict[str, tuple[str, bytes]] = {}
-
-    def official(self, user) -> tuple[str, bytes]:
-        from sisumaker.signing import issue_official_certificate, make_pkcs12
-
-        if user.username not in self.issued:
-            issued = issue_official_certificate(
-                self.pki, common_name=user.full_name, nip_or_id=user.nip or user.username,
-                position_title=user.position.title, organisation=self.pki.config.regency_name, email=user.email)
-            p12 = make_pkcs12(issued.certificate, issued.private_key, self.pki.chain, PASSPHRASE,
-                              friendly_name=user.full_name)
-            self.issued[user.username] = (issued.certificate.public_bytes(Encoding.PEM).decode(), p12)
-        return self.issued[user.username]
-
-    def install(self, app, instance_path: Path) -> None:
-        """Give `app` the PKI of the copied folder without decrypting the keys again."""
-        from sisumaker.pki_runtime import PkiContext
-        from sisumaker.signing import PkiPaths, TrustAnchors, make_timestamper
-
-        pki = dataclasses.replace(self.pki, paths=PkiPaths.at(instance_path / "keys" / "pki"))
-        app.extensions["sisumaker_pki"] = PkiContext(
-            pki=pki, trust=TrustAnchors.from_pki(pki), tsa=make_timestamper(pki),
-            base_url=app.config["PUBLIC_BASE_URL"], location=app.config.get("SIGNING_LOCATION", "Serang"))
-
-
 @pytest.fixture(scope="session")
-def signing_keys(tmp_path_factory) -> SigningKeys:
-    return SigningKeys(tmp_path_factory.mktemp("outgoing-pki"))
+def signing_keys(tmp_path_factory) -> SessionPki:
+    return SessionPki(tmp_path_factory.mktemp("outgoing-pki"), PASSPHRASE)
 
 
 @pytest.fixture
@@ -101,9 +59,9 @@ def pki(ctx, web_app, signing_keys, instance_path):
         pem, p12 = signing_keys.official(user)
         _record(user, x509.load_pem_x509_certificate(pem.encode()), p12, "regency")
     db.session.commit()
-    shutil.copytree(signing_keys.keys, instance_path / "keys")
+    signing_keys.copy_to(instance_path)
     for app in (ctx, web_app):
-        signing_keys.install(app, instance_path)
+        signing_keys.preload(app, instance_path)
     return pki_context(ctx)
 
 

@@ -16,15 +16,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from tests.helpers import login as login_helper
+from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Tte-{secrets.token_hex(5)}-Serang!"  # random per session, so a scan for it cannot hit by luck
 ENROLLED = ("sekda", "bupati", "kabag.umum", "kadis.dinkes")
-BASE_URL = "http://localhost:5000"
 RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
 
 
@@ -43,57 +42,12 @@ def letter_pdf(text: str, *, pages: int = 1) -> bytes:
     return buf.getvalue()
 
 
-class PkiTemplate:
-    """The session's PKI folder plus each official's certificate and key store, issued on first use."""
-
-    def __init__(self, root: Path):
-        from sisumaker.signing import generate_kek, init_pki, load_pki
-
-        self.keys = root / "keys"
-        self.keys.mkdir(parents=True)
-        kek = generate_kek()
-        (self.keys / "kek").write_text(kek.hex())
-        init_pki(self.keys / "pki", kek, "Kabupaten Serang", crl_url=f"{BASE_URL}/pki/crl.der",
-                 ca_issuers_url=f"{BASE_URL}/pki/issuing.pem")
-        self.pki = load_pki(self.keys / "pki", kek)
-        self.officials: dict[str, tuple[str, bytes]] = {}
-
-    def official(self, user) -> tuple[str, bytes]:
-        """(certificate PEM, PKCS#12 under PASSPHRASE) for a user, as `certificates.enroll` makes them."""
-        from sisumaker.signing import issue_official_certificate, make_pkcs12
-
-        if user.username not in self.officials:
-            issued = issue_official_certificate(
-                self.pki, common_name=user.full_name, nip_or_id=user.nip or user.username,
-                position_title=user.position.title, organisation=self.pki.config.regency_name, email=user.email)
-            p12 = make_pkcs12(issued.certificate, issued.private_key, self.pki.chain, PASSPHRASE,
-                              friendly_name=user.full_name)
-            self.officials[user.username] = (issued.certificate.public_bytes(Encoding.PEM).decode(), p12)
-        return self.officials[user.username]
-
-    def copy_to(self, instance_path: Path) -> None:
-        shutil.copytree(self.keys, instance_path / "keys")
-
-    def preload(self, app, instance_path: Path) -> None:
-        """Give `app` the PKI of its instance folder without decrypting the keys again (~0.5 s per app): the
-        same keys, the copied folder's paths (registry, CRL). Worker subprocesses load it the real way."""
-        import dataclasses
-
-        from sisumaker.pki_runtime import PkiContext
-        from sisumaker.signing import PkiPaths, TrustAnchors, make_timestamper
-
-        pki = dataclasses.replace(self.pki, paths=PkiPaths.at(instance_path / "keys" / "pki"))
-        app.extensions["sisumaker_pki"] = PkiContext(
-            pki=pki, trust=TrustAnchors.from_pki(pki), tsa=make_timestamper(pki),
-            base_url=app.config["PUBLIC_BASE_URL"], location=app.config.get("SIGNING_LOCATION", "Serang"))
-
-
 @pytest.fixture(scope="session")
-def pki_template(tmp_path_factory) -> PkiTemplate:
-    return PkiTemplate(tmp_path_factory.mktemp("tte-pki"))
+def pki_template(tmp_path_factory) -> SessionPki:
+    return SessionPki(tmp_path_factory.mktemp("tte-pki"), PASSPHRASE)
 
 
-def enrol_from_template(template: PkiTemplate, usernames=ENROLLED) -> None:
+def enrol_from_template(template: SessionPki, usernames=ENROLLED) -> None:
     """Insert the template's certificates for `usernames` (inside an app context; commits)."""
     from cryptography import x509
     from sqlalchemy import select
@@ -112,7 +66,7 @@ def enrol_from_template(template: PkiTemplate, usernames=ENROLLED) -> None:
 class Tte:
     """One test's signing world: its instance folder (keys/, files/), a web app and a service app."""
 
-    def __init__(self, web, svc, instance_path: Path, db_url: str, template: PkiTemplate):
+    def __init__(self, web, svc, instance_path: Path, db_url: str, template: SessionPki):
         self.web, self.svc, self.instance_path, self.db_url = web, svc, instance_path, db_url
         self.template = template
         self._clients: dict[str, object] = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import PostgresServer, build_template, sqlite_copy
-from tests.helpers import DEMO_PASSWORD, login as login_helper, test_config
+from tests.helpers import DEMO_PASSWORD, RELAXED_LIMITS, login as login_helper, test_config
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("SISUMAKER_TEST_POSTGRES_URL")
@@ -321,3 +321,41 @@ def phone_context(chromium):
 def browser_page(phone_context):
     """A page in a fresh phone-sized context (JavaScript on)."""
     return phone_context().new_page()
+
+
+# --------------------------------------------------------------------------------------------- two apps, one db
+
+@pytest.fixture
+def web_app(demo_db_url, make_app):
+    """The demo regency for test clients; the login limits are lifted (one test logs in many officials)."""
+    return make_app(demo_db_url, schema=False, **RELAXED_LIMITS)
+
+
+@pytest.fixture
+def ctx(demo_db_url, make_app):
+    """An app context of a separate app on the same database, for calling services; yields that app.
+
+    A separate app, because a test-client request reuses an already pushed context of its own app (its `g`,
+    the logged-in user, the viewer)."""
+    from sisumaker.extensions import db
+
+    service_app = make_app(demo_db_url, schema=False)
+    with service_app.app_context():
+        yield service_app
+        db.session.remove()
+
+
+@pytest.fixture
+def client_for(web_app):
+    """`client_for(username)`: a test client logged in through the real form (cached per username)."""
+    clients = {}
+
+    def factory(username: str):
+        if username not in clients:
+            client = web_app.test_client()
+            response = login_helper(client, username)
+            assert response.status_code in (302, 303), f"login of {username} failed ({response.status_code})"
+            clients[username] = client
+        return clients[username]
+
+    return factory

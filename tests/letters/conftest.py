@@ -13,48 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import login as login_helper
-
-RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
-
-
-@pytest.fixture
-def web_app(demo_db_url, make_app):
-    """The demo regency for the test clients; the login limits are lifted (one test logs in a dozen users)."""
-    return make_app(demo_db_url, schema=False, **RELAXED_LIMITS)
-
-
-@pytest.fixture
-def ctx(demo_db_url, make_app):
-    """An app context (of a separate app on the same database) for calling services; yields that app."""
-    from sisumaker.extensions import db
-
-    service_app = make_app(demo_db_url, schema=False)
-    with service_app.app_context():
-        yield service_app
-        db.session.remove()
 
 
 @pytest.fixture
 def files_dir(instance_path) -> Path:
     """Where uploads are stored (FileStore root of both apps: instance/files)."""
     return instance_path / "files"
-
-
-@pytest.fixture
-def client_for(web_app):
-    """`client_for(username)`: a test client logged in through the real form (cached per username)."""
-    clients = {}
-
-    def factory(username: str):
-        if username not in clients:
-            client = web_app.test_client()
-            response = login_helper(client, username)
-            assert response.status_code in (302, 303), f"login of {username} failed ({response.status_code})"
-            clients[username] = client
-        return clients[username]
-
-    return factory
 
 
 @pytest.fixture

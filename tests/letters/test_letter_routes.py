@@ -18,7 +18,7 @@ from sisumaker.database import begin_write
 from sisumaker.models import InboxItem, Letter, Position, RegisterEntry
 from sisumaker.services.org import assign_acting
 from tests.helpers import csrf_token, login, text
-from tests.letters.conftest import RELAXED_LIMITS
+from tests.helpers import RELAXED_LIMITS
 from tests.letters.support import (bell_count, counts, dispose, files_under, make_pdf, pos, raw_pdf, register,
                                    root_item, tab_counts, user)
 

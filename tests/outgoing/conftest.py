@@ -14,34 +14,15 @@ import secrets
 
 import pytest
 
-from tests.helpers import login as login_helper
 from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Keluar-{secrets.token_hex(5)}-Serang!"  # random per session
 SIGNERS = ("sekda", "bupati", "asisten3", "kadis.dinkes")  # asisten3 is made Plt/Plh of the Sekda in some tests
-RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
 
 
 @pytest.fixture(scope="session")
 def signing_keys(tmp_path_factory) -> SessionPki:
     return SessionPki(tmp_path_factory.mktemp("outgoing-pki"), PASSPHRASE)
-
-
-@pytest.fixture
-def web_app(demo_db_url, make_app):
-    """The demo regency for test clients (login limits lifted: a test logs in several officials)."""
-    return make_app(demo_db_url, schema=False, **RELAXED_LIMITS)
-
-
-@pytest.fixture
-def ctx(demo_db_url, make_app):
-    """An app context of a separate app on the same database, for calling services; yields that app."""
-    from sisumaker.extensions import db
-
-    service_app = make_app(demo_db_url, schema=False)
-    with service_app.app_context():
-        yield service_app
-        db.session.remove()
 
 
 @pytest.fixture
@@ -65,17 +46,3 @@ def pki(ctx, web_app, signing_keys, instance_path):
     return pki_context(ctx)
 
 
-@pytest.fixture
-def client_for(web_app):
-    """`client_for(username)`: a test client logged in through the real form (cached per username)."""
-    clients = {}
-
-    def factory(username: str):
-        if username not in clients:
-            client = web_app.test_client()
-            response = login_helper(client, username)
-            assert response.status_code in (302, 303), f"login of {username} failed ({response.status_code})"
-            clients[username] = client
-        return clients[username]
-
-    return factory

@@ -19,12 +19,11 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from tests.helpers import login as login_helper
+from tests.helpers import RELAXED_LIMITS, login as login_helper
 from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Tte-{secrets.token_hex(5)}-Serang!"  # random per session, so a scan for it cannot hit by luck
 ENROLLED = ("sekda", "bupati", "kabag.umum", "kadis.dinkes")
-RELAXED_LIMITS = dict(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
 
 
 def letter_pdf(text: str, *, pages: int = 1) -> bytes:

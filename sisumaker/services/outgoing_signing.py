@@ -99,7 +99,7 @@ def prepare_drafts(viewer: Viewer, ctx: PkiContext, store: FileStore, draft_ids:
         doc = register_document(draft.drafter, stored, Submission(
             title=draft.perihal, jenis=draft.jenis, sifat=draft.sifat, number=draft.number, doc_date=today,
             steps=(SignerStep(draft.signer_position_id, "ttd"),), stamp_page=rendered.stamp_page, stamp_box=box),
-            token)
+            token, notify_signer=False)  # the signer is signing it right now
         if draft.signer_capacity == "an" and draft.on_behalf_position is not None:  # the record says a.n. too
             doc.requests[0].capacity_prefix = f"a.n. {draft.on_behalf_position.title}"[:60]
         draft.sign_document_id = doc.id

@@ -111,9 +111,10 @@ def submit_pdf(viewer: Viewer, store: FileStore, pdf: bytes, data: Submission, *
     return doc
 
 
-def register_document(drafter, stored, data: Submission, token: tuple[str, str] | None = None) -> SignDocument:
+def register_document(drafter, stored, data: Submission, token: tuple[str, str] | None = None, *,
+                      notify_signer: bool = True) -> SignDocument:
     """A stored PDF becomes a document with its signature requests in order (paraf stamps stacked at the left,
-    the final signature in `data.stamp_box`); the first signer is notified."""
+    the final signature in `data.stamp_box`); the first signer is notified unless they are signing right now."""
     token, code = token or new_token()
     doc = SignDocument(token=token, code=code, title=data.title.strip(), jenis=data.jenis, sifat=data.sifat,
                        number=data.number.strip() or None, doc_date=data.doc_date, drafter_id=drafter.id,
@@ -134,7 +135,8 @@ def register_document(drafter, stored, data: Submission, token: tuple[str, str] 
             stamp_h=box[3] - box[1]))
     db.session.flush()
     first = data.steps[0]
-    notify(first.position_id, None, f"Menunggu {'paraf' if first.role == 'paraf' else 'TTE'}: {doc.title[:150]}")
+    if notify_signer:
+        notify(first.position_id, None, f"Menunggu {'paraf' if first.role == 'paraf' else 'TTE'}: {doc.title[:150]}")
     return doc
 
 

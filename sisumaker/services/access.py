@@ -65,12 +65,17 @@ def viewer_for(user: User, on: date | None = None) -> Viewer:
     return Viewer(user, positions, frozenset(ap.position.id for ap in positions), frozenset(clerk_units))
 
 
+# Built once: an aliased class makes its table alias and column proxies on first use (~1-2 ms a call).
+_VIS_ITEM = aliased(InboxItem, name="vis_item")
+_VIS_ENTRY = aliased(RegisterEntry, name="vis_entry")
+
+
 def visible_letter_clause(viewer: Viewer):
     """SQL condition on Letter: true exactly for the letters the viewer may see."""
     if not viewer.position_ids and not viewer.clerk_unit_ids:
         return false()
     pids = list(viewer.position_ids)
-    item, entry = aliased(InboxItem), aliased(RegisterEntry)  # never correlate with an outer query's tables
+    item, entry = _VIS_ITEM, _VIS_ENTRY  # aliases: never correlate with an outer query's tables
     conditions = []
     if pids:
         conditions.append(exists().where(

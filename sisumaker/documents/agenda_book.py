@@ -18,7 +18,6 @@ from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
 
 from .common import (
@@ -27,6 +26,7 @@ from .common import (
     FooterFn,
     freeze_lists,
     make_doc,
+    note_and_page_footer,
     page_footer_canvas,
     para,
     pdf_text,
@@ -180,16 +180,8 @@ def _table(rows: Sequence[AgendaRow]) -> LongTable:
 
 def _footer_for(unit_name: str, period_label: str) -> FooterFn:
     """Footer naming the register and the page."""
-    note = pdf_text(f"Buku Agenda Surat Masuk \u2014 {unit_name} \u2014 {period_label}")
-
-    def footer(canv: Canvas, page: int, total: int) -> None:
-        canv.saveState()
-        canv.setFont(FONT, 7.5)
-        canv.drawString(_MARGIN, 7 * mm, note)
-        canv.drawRightString(_PAGE[0] - _MARGIN, 7 * mm, f"Halaman {page} dari {total}")
-        canv.restoreState()
-
-    return footer
+    return note_and_page_footer(f"Buku Agenda Surat Masuk \u2014 {unit_name} \u2014 {period_label}",
+                                _PAGE[0], _MARGIN, 7 * mm)
 
 
 def render_agenda_book(

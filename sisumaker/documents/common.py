@@ -177,6 +177,20 @@ def page_footer_canvas(footer: FooterFn) -> Callable[..., Canvas]:
     return _FooterCanvas
 
 
+def note_and_page_footer(note: str, page_width: float, margin: float, y: float) -> FooterFn:
+    """A footer with a small note at the left and "Halaman n dari m" at the right of every page."""
+    text = pdf_text(note)
+
+    def footer(canv: Canvas, page: int, total: int) -> None:
+        canv.saveState()
+        canv.setFont(FONT, 7.5)
+        canv.drawString(margin, y, text)
+        canv.drawRightString(page_width - margin, y, f"Halaman {page} dari {total}")
+        canv.restoreState()
+
+    return footer
+
+
 def draw_tick_box(canv: Canvas, x: float, y: float, size: float, checked: bool) -> None:
     """Draw a square check box with its lower-left corner at (x, y), ticked or empty."""
     canv.saveState()
@@ -289,6 +303,7 @@ __all__ = [
     "CheckItem",
     "CheckRow",
     "FooterFn",
+    "note_and_page_footer",
     "draw_tick_box",
     "markup",
     "mm",

@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -32,9 +31,9 @@ from .common import (
     FooterFn,
     freeze_lists,
     make_doc,
+    note_and_page_footer,
     page_footer_canvas,
     para,
-    pdf_text,
     sifat_label,
     styles,
 )
@@ -278,18 +277,9 @@ def _step_block(step: DispositionStep, index: int, total: int) -> list[Flowable]
 
 def _footer_for(agenda_number: str) -> FooterFn:
     """Small footer naming the agenda number (pages may be separated) and the page."""
-    note = pdf_text(
-        f"Lembar disposisi No. Agenda {agenda_number}, dibuat secara elektronik oleh Sisumaker."
-    )
-
-    def footer(canv: Canvas, page: int, total: int) -> None:
-        canv.saveState()
-        canv.setFont(FONT, 7.5)
-        canv.drawString(_MARGIN, 9 * mm, note)
-        canv.drawRightString(A4[0] - _MARGIN, 9 * mm, f"Halaman {page} dari {total}")
-        canv.restoreState()
-
-    return footer
+    return note_and_page_footer(
+        f"Lembar disposisi No. Agenda {agenda_number}, dibuat secara elektronik oleh Sisumaker.",
+        A4[0], _MARGIN, 9 * mm)
 
 
 def render_disposition_sheet(

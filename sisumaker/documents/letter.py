@@ -20,7 +20,15 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from reportlab.platypus import Paragraph as RLParagraph
 
 from .blocks import blocks_to_flowables, letter_styles
-from .common import FONT, FONT_BOLD, FooterFn, make_doc, markup, page_footer_canvas, pdf_text
+from .common import (
+    FONT,
+    FONT_BOLD,
+    FooterFn,
+    make_doc,
+    markup,
+    page_footer_canvas,
+    pdf_text,
+)
 from .dates import tanggal_id
 from .kop import KopFlowable
 from .letter_model import KINDS, LetterDoc, RenderedLetter

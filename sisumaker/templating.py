@@ -1,13 +1,14 @@
 """Jinja globals and filters: domain labels, Indonesian dates, WIB times."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from sisumaker.models import JENIS, SIFAT, URGENSI
 from sisumaker.models.dispositions import KIND_LABEL, STATUS_LABEL
+from sisumaker.models.org import as_utc
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
@@ -22,9 +23,7 @@ def short_date(value: date | datetime | None) -> str:
 
 
 def as_wib(value: datetime) -> datetime:
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(WIB)
+    return as_utc(value).astimezone(WIB)
 
 
 def wib(value: datetime | None) -> str:

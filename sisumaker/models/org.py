@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime: SQLite hands back DateTime(timezone=True) columns naive, but they hold UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 class Unit(db.Model):
     """An organisational unit; `parent` makes the tree Pemkab → OPD → bidang → seksi."""
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from sisumaker.extensions import db
 from sisumaker.models.audit import GENESIS_HASH, AuditEvent, AuditHead
+from sisumaker.models.org import as_utc
 
 
 def _digest(prev_hash: str, seq: int, at: datetime, actor_id: int | None, action: str, object_type: str,
             object_id: str | None, detail: str) -> str:
-    if at.tzinfo is None:  # SQLite returns naive datetimes; they are stored in UTC
-        at = at.replace(tzinfo=timezone.utc)
+    at = as_utc(at)
     payload = json.dumps(
         [prev_hash, seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor_id, action,
          object_type, object_id, detail],

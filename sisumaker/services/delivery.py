@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sisumaker.extensions import db
 from sisumaker.mail_hook import NEW_NOTIFICATIONS
-from sisumaker.models import (AgendaCounter, Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
+from sisumaker.models import (Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
                               RegisterEntry, SignDocument, Unit)
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer, register_unit_of
 from sisumaker.services.errors import NotFound
+from sisumaker.services.letters import take_agenda_numbers
 
 GROUP_KINDS = {
     "semua-opd": ("badan", "dinas", "lembaga"),
@@ -44,20 +43,6 @@ def unit_heads(unit_ids: list[int]) -> dict[int, int]:
         Position.unit_id.in_(unit_ids), Position.is_unit_head.is_(True), Position.closed_on.is_(None))
         .group_by(Position.unit_id))
     return dict(rows.all())
-
-
-def take_agenda_numbers(unit_ids: list[int], year: int) -> dict[int, int]:
-    """Next agenda number for many units in ONE statement (upsert ... returning), in a fixed order so two
-    concurrent broadcasts lock counters the same way. Gap-free: a rollback returns every number."""
-    if not unit_ids:
-        return {}
-    dialect = db.session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(AgendaCounter)
-    stmt = ins.values([{"unit_id": u, "year": year, "last_number": 1} for u in sorted(unit_ids)])
-    stmt = stmt.on_conflict_do_update(index_elements=["unit_id", "year"],
-                                      set_={"last_number": AgendaCounter.last_number + 1})
-    rows = db.session.execute(stmt.returning(AgendaCounter.unit_id, AgendaCounter.last_number)).all()
-    return {unit_id: number for unit_id, number in rows}
 
 
 def deliver_signed(doc: SignDocument) -> Letter | None:

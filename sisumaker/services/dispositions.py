@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import select
 
 from sisumaker.extensions import db
+from sisumaker.models.org import utcnow
 from sisumaker.models import INSTRUCTIONS, InboxItem, Position, StoredFile
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer
@@ -18,10 +19,6 @@ from sisumaker.services.notifications import mark_item_read, notify
 from sisumaker.services.org import command_subtree_ids
 
 OPEN_STATUSES = ("diterima", "dibaca", "diproses")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def get_own_item(viewer: Viewer, item_id: int) -> InboxItem:
@@ -37,7 +34,7 @@ def open_item(viewer: Viewer, item_id: int) -> InboxItem:
     item = get_own_item(viewer, item_id)
     if item.status == "diterima":
         item.status = "dibaca"
-        item.read_at = _now()
+        item.read_at = utcnow()
         item.read_by_id = viewer.user.id
         db.session.flush()
         audit.record(viewer.user, "item.read", "inbox_item", item.id, {"letter": item.letter_id})
@@ -114,7 +111,7 @@ def dispose_letter(viewer: Viewer, item_id: int, data: DispositionInput, today: 
         children.append(child)
     if item.status in ("diterima", "dibaca"):
         if item.status == "diterima":
-            item.read_at, item.read_by_id = _now(), viewer.user.id
+            item.read_at, item.read_by_id = utcnow(), viewer.user.id
         item.status = "diproses"
     db.session.flush()
     audit.record(viewer.user, "letter.dispose", "inbox_item", item.id,
@@ -133,7 +130,7 @@ def recall_disposition(viewer: Viewer, child_id: int) -> InboxItem:
     if child.status != "diterima":
         raise Conflict("Disposisi sudah dibaca penerima sehingga tidak dapat ditarik.")
     child.status = "ditarik"
-    child.recalled_at = _now()
+    child.recalled_at = utcnow()
     mark_item_read({child.position_id}, child.id)  # the recipient's bell no longer counts what was taken back
     db.session.flush()
     audit.record(viewer.user, "letter.recall", "inbox_item", child.id, {"letter": child.letter_id})
@@ -153,14 +150,14 @@ def report_progress(viewer: Viewer, item_id: int, *, done: bool, report: str,
     if done and not report and item.kind == "disposisi":
         raise ValidationError({"report": "Tuliskan laporan tindak lanjut sebelum menandai selesai."})
     if item.status == "diterima":
-        item.read_at, item.read_by_id = _now(), viewer.user.id
+        item.read_at, item.read_by_id = utcnow(), viewer.user.id
     if report:
         item.report = report
     if attachment is not None:
         item.report_file_id = attachment.id
     item.status = "selesai" if done else "diproses"
     if done:
-        item.done_at = _now()
+        item.done_at = utcnow()
     db.session.flush()
     if item.from_position_id and report:
         label = "selesai" if done else "diproses"

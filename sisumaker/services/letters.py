@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -40,19 +40,25 @@ class IncomingLetter:
     extra: dict = field(default_factory=dict)
 
 
-def take_agenda_number(unit_id: int, year: int) -> int:
-    """Rule: agenda numbers are gap-free per unit and year. The counter row is incremented atomically in the
-    caller's transaction (row-locked on PostgreSQL, under the write lock on SQLite), so a rollback returns the
-    number and two clerks never get the same one."""
+def take_agenda_numbers(unit_ids: list[int], year: int) -> dict[int, int]:
+    """Rule: agenda numbers are gap-free per unit and year. Each unit's counter row is incremented atomically in
+    the caller's transaction by ONE upsert ... returning (row-locked on PostgreSQL, under the write lock on
+    SQLite), so a rollback returns every number and two clerks never get the same one. Units are taken in a
+    fixed order so two concurrent broadcasts lock counters the same way."""
+    if not unit_ids:
+        return {}
     dialect = db.session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(AgendaCounter)
-    db.session.execute(ins.values(unit_id=unit_id, year=year, last_number=0).on_conflict_do_nothing())
-    return db.session.execute(
-        update(AgendaCounter)
-        .where(AgendaCounter.unit_id == unit_id, AgendaCounter.year == year)
-        .values(last_number=AgendaCounter.last_number + 1)
-        .returning(AgendaCounter.last_number)
-    ).scalar_one()
+    stmt = ins.values([{"unit_id": u, "year": year, "last_number": 1} for u in sorted(set(unit_ids))])
+    stmt = stmt.on_conflict_do_update(index_elements=["unit_id", "year"],
+                                      set_={"last_number": AgendaCounter.last_number + 1})
+    rows = db.session.execute(stmt.returning(AgendaCounter.unit_id, AgendaCounter.last_number)).all()
+    return {unit_id: number for unit_id, number in rows}
+
+
+def take_agenda_number(unit_id: int, year: int) -> int:
+    """The next agenda number of one unit (see take_agenda_numbers)."""
+    return take_agenda_numbers([unit_id], year)[unit_id]
 
 
 def check_incoming(data: IncomingLetter, today: date | None = None) -> dict[str, str]:

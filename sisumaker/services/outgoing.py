@@ -4,11 +4,12 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import or_, select
 
 from sisumaker.extensions import db
+from sisumaker.models.org import utcnow
 from sisumaker.models import (JENIS, SIFAT, URGENSI, Classification, Draft, DraftRecipient, DraftVersion, Position,
                               ReviewStep, User)
 from sisumaker.services import audit
@@ -206,10 +207,6 @@ def waiting_position_id(draft: Draft) -> int | None:
     return None
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def submit(viewer: Viewer, draft_id: int) -> Draft:
     """Rule: the drafter sends the draft into the chain; reviewers start again from the first."""
     draft = db.session.get(Draft, draft_id)
@@ -220,7 +217,7 @@ def submit(viewer: Viewer, draft_id: int) -> Draft:
     for s in draft.steps:
         s.status, s.acted_at, s.acted_by_id = "menunggu", None, None
     draft.status = "review" if draft.steps else "siap"
-    draft.waiting_since = _now()
+    draft.waiting_since = utcnow()
     db.session.flush()
     notify(waiting_position_id(draft), None, f"Konsep menunggu {'paraf' if draft.steps else 'TTE'} Anda: "
                                              f"{draft.perihal[:150]}")
@@ -239,9 +236,9 @@ def _own_step(viewer: Viewer, draft_id: int) -> tuple[Draft, ReviewStep]:
 def approve(viewer: Viewer, draft_id: int, note: str = "") -> Draft:
     """Rule: the reviewer whose turn it is gives paraf; after the last paraf the signer is next."""
     draft, step = _own_step(viewer, draft_id)
-    step.status, step.acted_at, step.acted_by_id = "disetujui", _now(), viewer.user.id
+    step.status, step.acted_at, step.acted_by_id = "disetujui", utcnow(), viewer.user.id
     step.note, step.seen_version = (note or "").strip()[:2000], draft.version
-    draft.waiting_since = _now()
+    draft.waiting_since = utcnow()
     if current_step(draft) is None:
         draft.status = "siap"
     db.session.flush()
@@ -256,9 +253,9 @@ def return_draft(viewer: Viewer, draft_id: int, note: str) -> Draft:
     draft, step = _own_step(viewer, draft_id)
     if len((note or "").strip()) < 3:
         raise ValidationError({"note": "Tuliskan catatan koreksi untuk konseptor."})
-    step.status, step.acted_at, step.acted_by_id = "dikembalikan", _now(), viewer.user.id
+    step.status, step.acted_at, step.acted_by_id = "dikembalikan", utcnow(), viewer.user.id
     step.note, step.seen_version = note.strip()[:2000], draft.version
-    draft.status, draft.waiting_since = "dikembalikan", _now()
+    draft.status, draft.waiting_since = "dikembalikan", utcnow()
     db.session.flush()
     notify(draft.drafter_position_id, None, f"Konsep dikembalikan: {draft.perihal[:120]} — {note.strip()[:100]}")
     audit.record(viewer.user, "draft.return", "draft", draft.id, {"step": step.step, "note": note.strip()[:200]})

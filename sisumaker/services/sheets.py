@@ -1,20 +1,16 @@
 """Composing the lembar disposisi of an inbox item from the records (rendering lives in documents/)."""
 from __future__ import annotations
 
-from datetime import timezone
 
 from sqlalchemy import select
 
 from sisumaker.documents.disposition_sheet import DispositionStep, SheetLetter, render_disposition_sheet
 from sisumaker.documents.kop import Kop
 from sisumaker.extensions import db
+from sisumaker.models.org import as_utc
 from sisumaker.models import InboxItem, RegisterEntry, Unit, User
 from sisumaker.services.access import Viewer, register_unit_of
 from sisumaker.services.dispositions import get_own_item, instructions_of
-
-
-def _aware(dt):
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _step(group: list[InboxItem]) -> DispositionStep:
@@ -22,7 +18,7 @@ def _step(group: list[InboxItem]) -> DispositionStep:
     user = db.session.get(User, first.from_user_id) if first.from_user_id else None
     return DispositionStep(
         from_title=first.from_position.title, from_name=user.full_name if user else "",
-        at=_aware(first.received_at), recipients=[c.position.title for c in group],
+        at=as_utc(first.received_at), recipients=[c.position.title for c in group],
         instructions=instructions_of(first), note=first.note, deadline=first.deadline)
 
 

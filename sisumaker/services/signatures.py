@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
+from sisumaker.models.org import as_utc, utcnow
 from sisumaker.models import JENIS, SIFAT, Position, SignatureRequest, SignBatch, SignDocument
 from sisumaker.pki_runtime import PkiContext
 from sisumaker.services import audit
@@ -26,10 +27,6 @@ MAX_BATCH = 500
 TTD_BOX = (300, 48, 560, 128)  # bottom right, above the footer: 260 x 80 pt scans well
 PARAF_BOX = (36, 48, 236, 112)  # bottom left; 64 pt tall is the least whose QR reads at 150 dpi
 PARAF_STEP = 72  # further parafs stack upwards
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_token() -> tuple[str, str]:
@@ -180,7 +177,7 @@ def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphr
     capacity = {ap.position.id: ap.capacity for ap in viewer.positions}
     for i in ids:
         req = waiting[i]
-        req.status, req.batch_id, req.queued_at, req.error = "queued", batch.id, _now(), None
+        req.status, req.batch_id, req.queued_at, req.error = "queued", batch.id, utcnow(), None
         req.signer_id, req.certificate_id = viewer.user.id, cert.id
         req.signer_name = viewer.user.full_name
         acting = CAPACITY_PREFIX[capacity.get(req.position_id, "definitif")]
@@ -210,7 +207,7 @@ def _claim(req_id: int) -> int | None:
     attempt = db.session.execute(
         update(SignatureRequest).where(SignatureRequest.id == req_id,
                                        SignatureRequest.status.in_(("queued", "signing")))
-        .values(status="signing", started_at=_now(), attempts=SignatureRequest.attempts + 1)
+        .values(status="signing", started_at=utcnow(), attempts=SignatureRequest.attempts + 1)
         .returning(SignatureRequest.attempts)).scalar_one_or_none()
     db.session.commit()
     return attempt
@@ -274,7 +271,7 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
             continue
         req = db.session.get(SignatureRequest, rid, populate_existing=True)
         stored = store_bytes(store, signed, "application/pdf", doc.source_file.pages)
-        req.status, req.signed_at, req.signed_file_id, req.error = "signed", _now(), stored.id, None
+        req.status, req.signed_at, req.signed_file_id, req.error = "signed", utcnow(), stored.id, None
         doc = req.document
         doc.current_file_id = stored.id
         if req.role == "ttd":
@@ -297,14 +294,10 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
     batch = db.session.get(SignBatch, batch_id)
     counts = batch_counts(batch_id)
     if counts["queued"] + counts["signing"] == 0 and batch.finished_at is None:
-        batch.finished_at = _now()
-        batch.seconds = (batch.finished_at - _aware(batch.created_at)).total_seconds()
+        batch.finished_at = utcnow()
+        batch.seconds = (batch.finished_at - as_utc(batch.created_at)).total_seconds()
     db.session.commit()
     return counts
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def batch_counts(batch_id: int) -> dict[str, int]:
@@ -328,6 +321,6 @@ def batch_requests(batch_id: int) -> list[SignatureRequest]:
 
 def stale_batches(older_than: timedelta = timedelta(seconds=0)) -> list[int]:
     """Batches that the database says still have queued or signing work (the reconciler's input)."""
-    cutoff = _now() - older_than
+    cutoff = utcnow() - older_than
     return sorted(set(db.session.scalars(select(SignatureRequest.batch_id).where(
         SignatureRequest.status.in_(("queued", "signing")), SignatureRequest.queued_at <= cutoff))))

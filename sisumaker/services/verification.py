@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from sisumaker.extensions import db
+from sisumaker.models.org import as_utc
 from sisumaker.models import JENIS, Certificate, SignDocument, User
 from sisumaker.pki_runtime import PkiContext
 from sisumaker.services import audit
@@ -27,10 +27,6 @@ class SignerInfo:
     signed_at: str | None
     certified: bool
     revoked_later: str | None  # "dicabut 2027-01-02 (pensiun / berhenti bertugas)" when revoked after signing
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def lookup(token: str) -> SignDocument | None:
@@ -53,7 +49,7 @@ def public_info(doc: SignDocument | None, store: FileStore) -> dict:
             later = f"sertifikat dicabut {cert.revoked_at:%d-%m-%Y} ({cert.revoke_reason or 'tanpa alasan'}), " \
                     "setelah dokumen ditandatangani"
         signers.append(SignerInfo(name=req.signer_name or "", title=f"{req.capacity_prefix} {req.signer_title}".strip(),
-                                  role=req.role, signed_at=wib_time(_aware(req.signed_at)) if req.signed_at else None,
+                                  role=req.role, signed_at=wib_time(as_utc(req.signed_at)) if req.signed_at else None,
                                   certified=bool(cert and cert.origin != "regency"), revoked_later=later))
     status = STATUS_LABEL.get(doc.status, doc.status)
     replaced = None
@@ -65,7 +61,7 @@ def public_info(doc: SignDocument | None, store: FileStore) -> dict:
         "known": True, "status": status, "status_code": doc.status, "jenis": JENIS.get(doc.jenis, doc.jenis),
         "number": doc.number, "date": doc.doc_date.isoformat() if doc.doc_date else None,
         "title": doc.title if open_subject else None, "sifat_hidden": not open_subject,
-        "code": doc.code, "signed_at": _aware(doc.signed_at).isoformat() if doc.signed_at else None,
+        "code": doc.code, "signed_at": as_utc(doc.signed_at).isoformat() if doc.signed_at else None,
         "sha256": doc.current_file.sha256 if doc.is_final else None, "legal_note": doc.legal_note,
         "replaced_by": replaced, "signers": [s.__dict__ for s in signers],
         "signature_kind": "tersertifikasi" if signers and all(s.certified for s in signers) else "tidak tersertifikasi (CA kabupaten)",

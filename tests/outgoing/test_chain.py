@@ -30,7 +30,7 @@ def clock(monkeypatch):
             return self.last
 
     tick = Clock()
-    monkeypatch.setattr(outgoing, "_now", tick)
+    monkeypatch.setattr(outgoing, "utcnow", tick)
     return tick
 
 

@@ -198,7 +198,7 @@ class Builder:
     """Generates letters in received order; rows are buffered per table and written in batches."""
 
     def __init__(self, conn, org: Org, plan, bupati: int, bupati_targets, n: int, seed: int, batch: int):
-        from sisumaker.models import (InboxItem, INSTRUCTIONS, Letter, LetterAddressee, Notification,
+        from sisumaker.models import (CONFIDENTIAL, InboxItem, INSTRUCTIONS, Letter, LetterAddressee, Notification,
                                       RegisterEntry)
 
         self.conn, self.org, self.n, self.batch = conn, org, n, batch
@@ -213,6 +213,8 @@ class Builder:
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.today = datetime.now(WIB).date()
         self.stats: dict[str, int] = defaultdict(int)
+        self.confidential_sifat = CONFIDENTIAL
+        self.confidential: set[int] = set()  # ids of Rahasia letters: their items carry the flag
 
     def _max_id(self, table) -> int:
         from sqlalchemy import func, select
@@ -311,6 +313,8 @@ class Builder:
             cancelled_by_id=clerk_id if cancelled else None))
         self.stats["letters"] += 1
         self.stats[f"sifat_{sifat}"] += 1
+        if sifat in self.confidential_sifat:
+            self.confidential.add(lid)
         self.stats["cancelled_entries"] += cancelled
         short = f"{SENDERS[i]} (RAHASIA)" if sifat in ("R", "SR") else f"{topic[:120]} — {SENDERS[i]}"
         for kind, pids in (("surat", to), ("tembusan", cc)):
@@ -328,7 +332,8 @@ class Builder:
         holder = self.org.holder.get(pid)
         subs = self.bupati_targets if pid == self.bupati else [(s, 1) for s in self.org.subs.get(pid, ())
                                                                  if s in self.org.holder]
-        row = dict(id=iid, letter_id=lid, position_id=pid, kind=kind, parent_id=parent_id, batch=batch,
+        row = dict(id=iid, letter_id=lid, position_id=pid, kind=kind, confidential=lid in self.confidential,
+                   parent_id=parent_id, batch=batch,
                    from_position_id=from_pid, from_user_id=from_uid, instructions=instructions, note=note,
                    deadline=deadline, received_at=received_at, status="diterima", read_at=None, read_by_id=None,
                    done_at=None, report="", report_file_id=None, recalled_at=None)
@@ -478,6 +483,8 @@ def verify_database(db_url: str, instance: Path) -> dict:
              OR (status = 'selesai' AND done_at IS NULL) OR (status <> 'selesai' AND done_at IS NOT NULL)
              OR (status = 'ditarik' AND (recalled_at IS NULL OR kind <> 'disposisi' OR read_at IS NOT NULL))
              OR (status = 'selesai' AND kind = 'disposisi' AND report = '')""",
+        "items disagreeing with their letter's sifat": """SELECT COUNT(*) FROM inbox_item i JOIN letter l
+             ON l.id = i.letter_id WHERE i.confidential <> (l.sifat IN ('R', 'SR'))""",
         "children of a recalled item": """SELECT COUNT(*) FROM inbox_item c JOIN inbox_item p ON p.id = c.parent_id
              WHERE p.status = 'ditarik'""",
         "items without a notification": """SELECT COUNT(*) FROM inbox_item i LEFT JOIN notification n

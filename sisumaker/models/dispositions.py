@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sisumaker.extensions import db
@@ -29,6 +29,9 @@ class InboxItem(db.Model):
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
     position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
     kind: Mapped[str] = mapped_column(String(10))
+    # The letter's sifat is Rahasia/Sangat Rahasia (sifat never changes after registration): copied here so the
+    # inbox's Rahasia count reads one index instead of joining every item of a busy position to its letter.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_item.id"), index=True)
     batch: Mapped[str | None] = mapped_column(String(32))
     from_position_id: Mapped[int | None] = mapped_column(ForeignKey("position.id"))
@@ -59,7 +62,7 @@ class InboxItem(db.Model):
         CheckConstraint("status IN ('diterima', 'dibaca', 'diproses', 'selesai', 'ditarik')", name="ck_item_status"),
         Index("ix_item_position_received", "position_id", "received_at"),
         # covers inbox_counts: the filter counts of a position read the index only
-        Index("ix_item_position_status", "position_id", "status", "kind", "deadline", "letter_id"),
+        Index("ix_item_position_status", "position_id", "status", "kind", "confidential", "deadline"),
         Index("ix_item_letter", "letter_id"),
         Index("ix_item_from_position", "from_position_id"),
     )

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from sisumaker.extensions import db
 from sisumaker.mail_hook import NEW_NOTIFICATIONS
-from sisumaker.models import (Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
+from sisumaker.models import (CONFIDENTIAL, Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
                               RegisterEntry, SignDocument, Unit)
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer, register_unit_of
@@ -81,7 +81,8 @@ def deliver_signed(doc: SignDocument) -> Letter | None:
             {"letter_id": letter.id, "unit_id": u, "year": year, "agenda_number": numbers[u], "received_on": received,
              "origin": "internal"} for u in units])
     items = db.session.execute(insert(InboxItem.__table__).returning(InboxItem.id, InboxItem.position_id), [
-        {"letter_id": letter.id, "position_id": pid, "kind": kind, "from_position_id": draft.signer_position_id}
+        {"letter_id": letter.id, "position_id": pid, "kind": kind, "from_position_id": draft.signer_position_id,
+         "confidential": letter.sifat in CONFIDENTIAL}
         for pid, kind in targets.values()]).all() if targets else []
     label = f"{'Surat Edaran' if draft.jenis == 'surat_edaran' else 'Surat'} {letter.number}: {letter.perihal[:120]}"
     if items:

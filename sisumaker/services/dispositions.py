@@ -101,6 +101,7 @@ def dispose_letter(viewer: Viewer, item_id: int, data: DispositionInput, today: 
     for rid in recipient_ids:
         child = InboxItem(
             letter_id=item.letter_id, position_id=rid, kind="disposisi", parent_id=item.id, batch=batch,
+            confidential=item.confidential,
             from_position_id=item.position_id, from_user_id=viewer.user.id,
             instructions=json.dumps(instructions, ensure_ascii=False), note=data.note.strip(),
             deadline=data.deadline,

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sisumaker.extensions import db
-from sisumaker.models import (JENIS, SIFAT, URGENSI, AgendaCounter, Classification, InboxItem, Letter,
+from sisumaker.models import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, AgendaCounter, Classification, InboxItem, Letter,
                               LetterAddressee, Position, RegisterEntry, StoredFile)
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer
@@ -152,7 +152,8 @@ def register_incoming(viewer: Viewer, data: IncomingLetter, scan: StoredFile | N
     db.session.flush()
     for kind, positions in (("surat", to_positions), ("tembusan", cc_positions)):
         for p in positions:
-            item = InboxItem(letter_id=letter.id, position_id=p.id, kind=kind, from_user_id=viewer.user.id)
+            item = InboxItem(letter_id=letter.id, position_id=p.id, kind=kind, from_user_id=viewer.user.id,
+                             confidential=letter.sifat in CONFIDENTIAL)
             db.session.add(item)
             db.session.flush()
             label = "Surat masuk" if kind == "surat" else "Tembusan surat"

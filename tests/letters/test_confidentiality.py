@@ -163,3 +163,38 @@ def test_a_recalled_disposition_hides_the_letter_again(ctx, client_for):
     assert _snapshot(dishub) == before
     assert not can_view_letter(viewer("kadis.dishub"), entry.letter_id)
     assert can_view_letter(viewer("bupati"), entry.letter_id)
+
+
+def test_inbox_counts_match_the_filtered_lists(ctx):
+    """The counts are summed from (status, kind, confidential) groups and a deadline count; each must equal the
+    length of the list its tab shows, and every item must carry its letter's confidentiality."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from sisumaker.models import CONFIDENTIAL, Letter
+
+    soon = date.today() + timedelta(days=2)
+    for sifat, cc in (("R", ("sekda",)), ("SR", ()), ("B", ("sekda",)), ("T", ())):
+        entry = register("tu.setda", sifat=sifat, cc=cc, perihal=f"Surat hitungan {sifat}")
+        item = root_item(entry.letter_id, "bupati")
+        dispose("bupati", item.id, ("kadis.dinkes", "sekda"), deadline=soon if sifat in ("R", "B") else None)
+    open_item(viewer("kadis.dinkes"), root_item(db.session.scalars(
+        select(Letter.id).where(Letter.perihal == "Surat hitungan R")).one(), "kadis.dinkes").id)
+    db.session.commit()
+
+    for username in ("bupati", "sekda", "kadis.dinkes", "camat.pulo-ampel"):
+        v = viewer(username)
+        counts = inbox.inbox_counts(v)
+        for key in inbox.FILTERS:
+            listed, page, more = 0, 1, True
+            while more:
+                items, more = inbox.inbox_items(v, key, page=page)
+                listed, page = listed + len(items), page + 1
+            assert counts[key] == listed, f"{username}: tab {key} counts {counts[key]}, lists {listed}"
+    assert inbox.inbox_counts(viewer("kadis.dinkes"))["rahasia"] >= 2
+    assert inbox.inbox_counts(viewer("kadis.dinkes"))["tenggat"] >= 2
+
+    wrong = db.session.scalars(select(InboxItem.id).join(Letter, Letter.id == InboxItem.letter_id)
+                               .where(InboxItem.confidential != Letter.sifat.in_(CONFIDENTIAL))).all()
+    assert wrong == []

@@ -100,6 +100,15 @@ def test_direct_recipients_and_tembusan(ctx, pki):
     assert items == {**{pos(u): "surat" for u in to}, pos("kadis.bapenda"): "tembusan"}
 
 
+def test_a_rahasia_letter_reaches_inboxes_marked_confidential(ctx, pki):
+    """The bulk insert copies the letter's sifat onto each item: the inbox's Rahasia tab counts from it."""
+    draft_id = save(c=content(jenis="surat_dinas", sifat="R"), r=routing(to=("kadis.dinkes", "camat.pulo-ampel")))
+    approve_all(draft_id)
+    letter = send(pki, draft_id)
+    flags = set(db.session.scalars(select(InboxItem.confidential).where(InboxItem.letter_id == letter.id)))
+    assert letter.sifat == "R" and flags == {True}
+
+
 def test_a_group_and_a_direct_addressee_make_one_delivery(ctx, pki):
     draft_id = save(r=routing(groups=("semua-kecamatan",), to=("camat.pulo-ampel",)))
     approve_all(draft_id)

@@ -25,7 +25,8 @@ def unit(code: str) -> Unit:
 
 
 def counts() -> dict[str, int]:
-    """Row counts of every table the console writes to."""
+    """Row counts of every table the console writes to (a fresh read: the session's snapshot is ended first)."""
+    db.session.rollback()
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
 
 
@@ -37,6 +38,8 @@ def snapshot(model, row_id) -> dict:
 
 
 def last_event(action: str) -> AuditEvent | None:
+    """The newest event of that action (a fresh read)."""
+    db.session.rollback()
     return db.session.scalar(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc()))
 
 

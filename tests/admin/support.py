@@ -43,6 +43,12 @@ def last_event(action: str) -> AuditEvent | None:
     return db.session.scalar(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc()))
 
 
+def newest(model):
+    """The newest row of a table (a fresh read)."""
+    db.session.rollback()
+    return db.session.scalar(select(model).order_by(model.__table__.primary_key.columns.values()[0].desc()))
+
+
 def write():
     """Start a write transaction the way the routes do (IMMEDIATE on SQLite)."""
     begin_write()

@@ -50,6 +50,7 @@ def test_add_unit_is_audited(ctx):
     (dict(parent="DINKES-SEKSI11"), "parent_id", "Seksi tidak dapat membawahi unit lain."),
 ])
 def test_add_unit_refusals(ctx, kwargs, field, message):
+    kwargs = dict(kwargs)  # the parameter is shared by both databases' runs
     values = dict(parent_id=unit(kwargs.pop("parent", "DINKES")).id, kind="bidang", name="Bidang Baru",
                   code="DINKES-BIDANG9")
     values.update(kwargs)

@@ -34,10 +34,11 @@ def test_pattern_is_created_and_used_by_the_numbering(client_for, ctx):
     assert assign_number("surat_dinas", unit("BKPSDM"), "800", on) == "1/800/BKPSDM/III/2026"
     assert assign_number("surat_dinas", unit("DINKES"), "800", on) == "800/1/DINKES/2026"  # the general one
     db.session.rollback()
-    # editing keeps the sequence (the counter belongs to the pattern)
+    # the edited pattern is the one the numbering uses from now on (same row, same sequence)
     response = post(client, f"/admin/pola/{made.id}", pattern_form(pattern="{klasifikasi}/{nomor}/BKPSDM-SET/{tahun}"),
                     page=f"/admin/pola/{made.id}")
     assert response.status_code == 303
+    db.session.rollback()  # forget the pattern as loaded before the edit
     write()
     assert assign_number("surat_dinas", unit("BKPSDM"), "800", on) == "800/1/BKPSDM-SET/2026"
     db.session.rollback()
@@ -55,6 +56,7 @@ def test_pattern_is_created_and_used_by_the_numbering(client_for, ctx):
     (dict(jenis="nota_dinas", unit_id=""), "Sudah ada pola untuk jenis naskah dan unit ini; ubah pola yang ada."),
 ])
 def test_pattern_refusals(client_for, ctx, overrides, message):
+    overrides = dict(overrides)  # the parameter is shared by both databases' runs
     if overrides.get("unit_id") == "DINKES-SEKSI11":
         overrides["unit_id"] = str(unit("DINKES-SEKSI11").id)
     client = client_for("admin")

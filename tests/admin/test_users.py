@@ -66,6 +66,7 @@ def test_create_with_generated_password_shown_once(client_for, web_app, ctx):
     (dict(position_id="kadis.dinkes"), "Jabatan struktural ini masih dipegang oleh kadis.dinkes"),
 ])
 def test_create_refusals_change_nothing(client_for, ctx, overrides, message):
+    overrides = dict(overrides)  # the parameter is shared by both databases' runs
     if overrides.get("position_id") == "kadis.dinkes":
         overrides["position_id"] = user("kadis.dinkes").position_id
     elif overrides.get("position_id") == "kadis":

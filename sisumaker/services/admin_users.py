@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from sisumaker.extensions import db
-from sisumaker.models import ROLES, Position, Unit, User
+from sisumaker.models import Position, Unit, User
 from sisumaker.services import audit, auth
 from sisumaker.services.errors import NotFound, ValidationError
 from sisumaker.services.org import check_new_user, create_user, require_admin
@@ -156,5 +156,5 @@ def set_enabled(actor: User, user: User, enabled: bool) -> None:
     audit.record(actor, "user.enable" if enabled else "user.disable", "user", user.id, {"username": user.username})
 
 
-__all__ = ["ROLES", "ROLE_LABELS", "NewAccount", "create_account", "assign_position", "reset_password",
+__all__ = ["ROLE_LABELS", "NewAccount", "create_account", "assign_position", "reset_password",
            "set_enabled", "search_users", "position_choices", "get_user", "temporary_password"]

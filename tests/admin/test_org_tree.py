@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from sisumaker.extensions import db
 from sisumaker.models import Position, Unit

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from sisumaker.blueprints.admin import actor, bp, done
 from sisumaker.blueprints.admin.forms import optional_id
-from sisumaker.blueprints.common import is_fragment_request
+from sisumaker.blueprints.common import FormReader, is_fragment_request
 from sisumaker.extensions import db
 from sisumaker.models import ActingAssignment, NumberPattern, Position, RecipientGroup, Unit, User
 from sisumaker.services import admin_acting, admin_org
@@ -171,8 +171,6 @@ def position_close(position_id: int):
 @bp.post("/jabatan/<int:position_id>/plt")
 def acting_add(position_id: int):
     target = admin_org.get_position(position_id)
-    from sisumaker.blueprints.common import FormReader
-
     r = FormReader(request.form)
     starts_on, ends_on = r.date("starts_on", required=True), r.date("ends_on", required=True)
     try:

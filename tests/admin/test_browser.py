@@ -34,4 +34,14 @@ def test_console_home_and_user_list_fit_a_phone(live_server, browser_page):
     page.locator("summary", has_text="Dinas Kesehatan").first.click()
     page.wait_for_selector("text=Bidang 1 Dinas Kesehatan")
     check_phone_layout(page)
+    for path in ("/admin/unit/%d" % page_unit_id(page), "/admin/pola", "/admin/audit", "/admin/plt",
+                 "/admin/grup/baru", "/admin/pengguna/baru"):
+        page.goto(live_server.url + path)
+        check_phone_layout(page)
     assert errors == []
+
+
+def page_unit_id(page) -> int:
+    """The id of the Dinas Kesehatan unit, read from its link in the tree."""
+    href = page.get_by_role("link", name="Buka Dinas Kesehatan").get_attribute("href")
+    return int(href.rstrip("/").rsplit("/", 1)[1])

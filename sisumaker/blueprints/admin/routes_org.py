@@ -1,6 +1,8 @@
 """Admin console: home, the unit tree, a unit's page and a position's page with their changes."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -21,7 +23,7 @@ def home():
     stats = dict(units=count(Unit, Unit.closed_on.is_(None)), positions=count(Position, Position.closed_on.is_(None)),
                  users=count(User, User.is_enabled.is_(True)), patterns=count(NumberPattern),
                  groups=count(RecipientGroup), events=total_events(),
-                 acting=len(admin_acting.assignments(actor(), current=True)))
+                 acting=count(ActingAssignment, ActingAssignment.ends_on >= date.today()))
     return render_template("admin/page.html", stats=stats)
 
 

@@ -103,14 +103,10 @@ def require_admin(actor: User) -> None:
         raise PermissionDenied("Hanya admin yang dapat mengelola pengguna dan jabatan.")
 
 
-def create_user(
-    actor: User | None, *, username: str, full_name: str, password: str, role: str,
-    nip: str | None = None, position: Position | None = None, email: str | None = None,
-    password_hash: str | None = None,
-) -> User:
-    """Rule: only admins create accounts (the CLI passes actor=None); NIP must be a possible NIP."""
-    if actor is not None:
-        require_admin(actor)
+def check_new_user(*, username: str, full_name: str, role: str, password: str | None = None,
+                   nip: str | None = None, password_hash: str | None = None) -> tuple[dict[str, str], str | None]:
+    """Rule for a new account: a free username without spaces, a full name, a known role, a password of at least
+    10 characters and, when given, a possible NIP not held by another account. Returns (errors, normalised NIP)."""
     errors: dict[str, str] = {}
     username = (username or "").strip().lower()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
@@ -119,6 +115,8 @@ def create_user(
         errors["username"] = "Nama pengguna sudah dipakai."
     if not (full_name or "").strip():
         errors["full_name"] = "Nama lengkap wajib diisi."
+    elif len(full_name.strip()) > 200:
+        errors["full_name"] = "Nama lengkap paling banyak 200 karakter."
     if role not in ROLES:
         errors["role"] = "Peran tidak dikenal."
     if password_hash is None and len(password or "") < 10:
@@ -131,10 +129,24 @@ def create_user(
         else:
             if db.session.scalar(select(User.id).where(User.nip == nip)):
                 errors["nip"] = "NIP sudah terdaftar pada pengguna lain."
+    return errors, nip or None
+
+
+def create_user(
+    actor: User | None, *, username: str, full_name: str, password: str, role: str,
+    nip: str | None = None, position: Position | None = None, email: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Rule: only admins create accounts (the CLI passes actor=None); the fields follow `check_new_user`."""
+    if actor is not None:
+        require_admin(actor)
+    errors, nip = check_new_user(username=username, full_name=full_name, role=role, password=password, nip=nip,
+                                 password_hash=password_hash)
     if errors:
         raise ValidationError(errors)
+    username = username.strip().lower()
     user = User(
-        username=username, full_name=full_name.strip(), role=role, nip=nip or None, position=position,
+        username=username, full_name=full_name.strip(), role=role, nip=nip, position=position,
         email=email, password_hash=password_hash or generate_password_hash(password),
     )
     db.session.add(user)

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
-from sisumaker.models import SignatureRequest
+from sisumaker.models import SignatureRequest, SignBatch
 from sisumaker.queue import get_queue
 from sisumaker.services.signatures import job_id_for, stale_batches
 
@@ -29,8 +29,19 @@ def enqueue_batch(app: Flask, batch_id: int) -> None:
     if queue is None:
         jobs.sign_batch(batch_id)  # no Redis: sign in-process, now
         return
-    queue.enqueue(jobs.sign_batch, batch_id, job_id=job_id_for(batch_id), retry=Retry(max=3, interval=[2, 10, 30]),
+    queue.enqueue(jobs.sign_batch, batch_id, job_id=job_id_for(batch_id), retry=_retry_for(app, batch_id),
                   job_timeout=3600, result_ttl=86400, failure_ttl=7 * 86400)
+
+
+def _retry_for(app: Flask, batch_id: int) -> Retry:
+    """Regency signing fails transiently only on infrastructure hiccups: three quick retries. BSrE work waits out
+    an outage of the national service with back-off (BSRE_RETRY_INTERVALS, about 13 minutes in all, inside the
+    passphrase hand-off's 15-minute life); after that the reconciler still finds the queued requests."""
+    batch = db.session.get(SignBatch, batch_id)
+    if batch is not None and batch.backend == "bsre":
+        intervals = [int(i) for i in app.config.get("BSRE_RETRY_INTERVALS") or [5, 15, 30, 60, 120, 240, 300]]
+        return Retry(max=len(intervals), interval=intervals)
+    return Retry(max=3, interval=[2, 10, 30])
 
 
 def _job_alive(app: Flask, batch_id: int) -> bool:

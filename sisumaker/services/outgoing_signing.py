@@ -81,7 +81,7 @@ def prepare_drafts(viewer: Viewer, ctx: PkiContext, store: FileStore, draft_ids:
     refusal assigns no number. Returns the request ids to put in the batch."""
     today = today or date.today()
     ready = {d.id: d for d in drafts_to_sign(viewer)}
-    chosen = [ready[i].jenis for i in draft_ids if i in ready]
+    chosen = [(ready[i].jenis, True) for i in draft_ids if i in ready]
     if batch_backend(viewer.user, chosen, policy or SigningPolicy(bsre_configured=False)) is BackendKind.BSRE:
         check_bsre_signer(bsre, bsre_identity(viewer.user))
     else:

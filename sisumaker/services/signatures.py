@@ -171,7 +171,7 @@ def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphr
     if any(i not in waiting for i in ids):
         raise PermissionDenied("Sebagian dokumen tidak sedang menunggu tanda tangan Anda.")
     policy = policy or SigningPolicy(bsre_configured=False)
-    backend = batch_backend(viewer.user, [waiting[i].document.jenis for i in ids], policy)
+    backend = batch_backend(viewer.user, [(waiting[i].document.jenis, waiting[i].role == "ttd") for i in ids], policy)
     if not passphrase:
         raise ValidationError({"passphrase": "Masukkan frasa sandi TTE Anda."})
     cert = None

@@ -40,18 +40,19 @@ def bsre_identity(user: User) -> BsreIdentity | None:
     return BsreIdentity(nik=row.nik) if row.nik else BsreIdentity(email=row.bsre_email)
 
 
-def backend_for(user: User, jenis: str, policy: SigningPolicy) -> BackendKind:
-    """Rule: the official's own backend, except that a jenis the policy reserves for BSrE goes through BSrE when
-    BSrE is configured — and then the official must have a BSrE identity."""
-    kind = policy.backend_for(official_backend(user), jenis)
+def backend_for(user: User, jenis: str, policy: SigningPolicy, final: bool = True) -> BackendKind:
+    """Rule: the official's own backend, except that the final signature of a jenis the policy reserves for BSrE
+    goes through BSrE when BSrE is configured — and then the official must have a BSrE identity."""
+    kind = policy.backend_for(official_backend(user), jenis, final)
     if kind is BackendKind.BSRE and bsre_identity(user) is None:
         raise ValidationError({"passphrase": NO_BSRE_IDENTITY.format(jenis=JENIS.get(jenis, jenis))})
     return kind
 
 
-def batch_backend(user: User, jenis_list: Iterable[str], policy: SigningPolicy) -> BackendKind:
-    """Rule: one batch, one passphrase, one backend; a selection that mixes both is refused."""
-    kinds = {backend_for(user, jenis, policy) for jenis in jenis_list}
+def batch_backend(user: User, signatures: Iterable[tuple[str, bool]], policy: SigningPolicy) -> BackendKind:
+    """Rule: one batch, one passphrase, one backend; a selection that mixes both is refused. `signatures` are
+    (jenis, is the final signature) pairs."""
+    kinds = {backend_for(user, jenis, policy, final) for jenis, final in signatures}
     if len(kinds) > 1:
         raise ValidationError({"passphrase": MIXED})
     return kinds.pop() if kinds else official_backend(user)
@@ -122,12 +123,13 @@ def official_settings(limit: int = 500) -> list[OfficialSigning]:
     return list(db.session.scalars(select(OfficialSigning).join(User).order_by(User.username).limit(limit)))
 
 
-def backend_labels(user: User, jenis_list: Iterable[str], policy: SigningPolicy) -> dict[str, str]:
-    """For the signing page: per jenis naskah, which backend will sign (or why it cannot)."""
+def backend_labels(user: User, signatures: Iterable[tuple[str, bool]], policy: SigningPolicy
+                   ) -> dict[tuple[str, bool], str]:
+    """For the signing page: per (jenis naskah, final) pair, which backend will sign (or why it cannot)."""
     labels = {}
-    for jenis in dict.fromkeys(jenis_list):
+    for jenis, final in dict.fromkeys(signatures):
         try:
-            labels[jenis] = backend_for(user, jenis, policy).label
+            labels[(jenis, final)] = backend_for(user, jenis, policy, final).label
         except ValidationError as exc:
-            labels[jenis] = exc.errors["passphrase"]
+            labels[(jenis, final)] = exc.errors["passphrase"]
     return labels

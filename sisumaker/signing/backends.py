@@ -8,8 +8,9 @@ Rules enforced here:
   file and draws nothing of ours). That is only allowed while the document carries no signature yet; when earlier
   signatures exist (paraf first), the stamp travels as the visible appearance image of the BSrE signature instead,
   so the signed revisions stay untouched.
-- Which backend signs is decided by `SigningPolicy.backend_for`: the official's own setting, except that a jenis
-  naskah listed as "BSrE required" goes through BSrE whenever BSrE is configured.
+- Which backend signs is decided by `SigningPolicy.backend_for`: the official's own setting, except that the final
+  signature of a jenis naskah listed as "BSrE required" goes through BSrE whenever BSrE is configured (parafs
+  are internal approvals and keep the official's own backend).
 - A NIK is 16 digits: province code 11–94, a day of birth 01–31 (41–71 for women), a month 01–12.
 """
 from __future__ import annotations
@@ -75,12 +76,13 @@ class SigningPolicy:
     def build(cls, bsre_configured: bool, required: Iterable[str]) -> "SigningPolicy":
         return cls(bsre_configured=bsre_configured, bsre_required_jenis=frozenset(required or ()))
 
-    def backend_for(self, official: BackendKind, jenis: str) -> BackendKind:
-        """The backend for one document: BSrE when the official signs through BSrE, or when the jenis requires
-        it and BSrE is configured; otherwise the regency CA."""
+    def backend_for(self, official: BackendKind, jenis: str, final: bool = True) -> BackendKind:
+        """The backend for one signature: BSrE when the official signs through BSrE, or when it is the final
+        signature (TTE, not a paraf) of a jenis that requires BSrE and BSrE is configured; otherwise the
+        regency CA."""
         if not self.bsre_configured:
             return BackendKind.REGENCY
-        if official is BackendKind.BSRE or jenis in self.bsre_required_jenis:
+        if official is BackendKind.BSRE or (final and jenis in self.bsre_required_jenis):
             return BackendKind.BSRE
         return BackendKind.REGENCY
 

@@ -25,8 +25,8 @@ bp = Blueprint("signing", __name__, url_prefix="/tte")
 def _queue_page(errors=None, status=200):
     v = viewer()
     waiting, drafts = signatures.waiting_requests(v), drafts_to_sign(v)
-    jenis = [r.document.jenis for r in waiting] + [d.jenis for d in drafts]
-    backends = signing_choice.backend_labels(v.user, jenis, signing_policy())
+    pairs = [(r.document.jenis, r.role == "ttd") for r in waiting] + [(d.jenis, True) for d in drafts]
+    backends = signing_choice.backend_labels(v.user, pairs, signing_policy())
     official = signing_choice.official_backend(v.user)
     ctx = dict(waiting=waiting, drafts=drafts, cert=certificates.active_certificate(v.user), errors=errors or {},
                backends=backends, official=official,

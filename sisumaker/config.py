@@ -65,6 +65,8 @@ class Defaults:
     BSRE_BACKOFF = 0.5  # seconds before the client's first retry, doubled each time
     # While BSrE is unreachable the worker retries a batch after these many seconds (then the reconciler takes over).
     BSRE_RETRY_INTERVALS: list[int] = [5, 15, 30, 60, 120, 240, 300]
+    # Without Redis, the progress page retries such work in-process at most this often (seconds).
+    SIGNING_INPROCESS_RETRY_SECONDS = 15
     # Jenis naskah that must be signed through BSrE whenever BSrE is configured.
     SIGNING_BSRE_REQUIRED_JENIS: list[str] = ["surat_keputusan"]
     # PEM files of further trusted roots (the BSrE root chain); verification trusts them beside the regency root

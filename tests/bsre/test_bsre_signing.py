@@ -219,3 +219,27 @@ def test_parafs_through_the_regency_ca_then_the_final_signature_through_bsre(bsr
     info = tte.web.test_client().get(f"/v/{tte.document(doc_id).token}.json").get_json()
     assert info["signature_kind"] == CERTIFIED
     assert [s["kind"] for s in info["signers"]] == [UNCERTIFIED, CERTIFIED]
+
+
+def test_without_redis_an_outage_leaves_the_batch_queued_and_the_progress_page_finishes_it(make_tte, standin):
+    from tests.bsre.conftest import bsre_config, trust_standin
+
+    tte = make_tte(**bsre_config(standin, SIGNING_INPROCESS_RETRY_SECONDS=0))
+    trust_standin(tte, standin)
+    standin.add_user(SEKDA_NIK, tte.user("sekda").full_name, BSRE_PASSPHRASE)
+    sign_through_bsre(tte, "sekda", SEKDA_NIK)
+    ids = tte.submit(2, signer="sekda", title="Surat Sekda")
+    standin.outage("503")
+    response = tte.post_sign("sekda", passphrase=BSRE_PASSPHRASE)  # the status check cannot answer: queued anyway
+    assert response.status_code == 303, text(response)
+    batch_id = latest_batch_id()
+    assert request_states(batch_id)["queued"] == 2
+    page = text(tte.client("sekda").get(f"/tte/proses/{batch_id}"))
+    assert "tidak dapat dihubungi" in page and "Antre" in page
+    assert all(tte.document(i).current_file_id == tte.document(i).source_file_id for i in ids)
+
+    standin.outage(None)
+    fragment = text(tte.client("sekda").get(f"/tte/proses/{batch_id}", headers={"HX-Request": "true"}))
+    assert request_states(batch_id)["signed"] == 2, fragment
+    assert "2</span> dari 2</strong>" in fragment and "hx-trigger" not in fragment
+    assert "Selesai" in text(tte.client("sekda").get(f"/tte/proses/{batch_id}"))

@@ -98,7 +98,8 @@ def batch(batch_id: int):
     b = signatures.get_own_batch(viewer(), batch_id)
     counts = signatures.batch_counts(b.id)
     if counts["queued"] + counts["signing"] and is_fragment_request():
-        reconcile_batch(current_app._get_current_object(), b.id)  # self-healing if Redis lost the job
+        if reconcile_batch(current_app._get_current_object(), b.id):  # self-healing if Redis lost the job
+            counts = signatures.batch_counts(b.id)
     ctx = dict(batch=b, counts=counts, requests=signatures.batch_requests(b.id))
     return render_template("signing/_progress.html" if is_fragment_request() else "signing/batch.html", **ctx)
 

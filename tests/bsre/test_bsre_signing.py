@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 from sqlalchemy import func, select
 
@@ -243,3 +244,36 @@ def test_without_redis_an_outage_leaves_the_batch_queued_and_the_progress_page_f
     assert request_states(batch_id)["signed"] == 2, fragment
     assert "2</span> dari 2</strong>" in fragment and "hx-trigger" not in fragment
     assert "Selesai" in text(tte.client("sekda").get(f"/tte/proses/{batch_id}"))
+
+
+def test_an_outgoing_letter_is_rendered_whole_then_signed_through_bsre(bsre_tte, standin, tmp_path):
+    """The letter's number, date and footer QR are rendered before BSrE gets the file; BSrE only appends."""
+    from sisumaker.models import Draft
+    from tests.outgoing.support import approve_all, content, routing, save
+
+    tte = bsre_tte
+    draft_id = save(c=content(jenis="surat_dinas", perihal="Undangan rapat koordinasi"), r=routing())
+    approve_all(draft_id)
+    client = tte.client("sekda")
+    page = text(client.get("/tte/"))
+    assert "Undangan rapat koordinasi" in page and "BSrE – BSSN (tersertifikasi)" in page
+    response = client.post("/tte/tandatangani", data={"csrf_token": csrf_token(client, "/tte/"),
+                                                      "draft_ids": [str(draft_id)], "passphrase": BSRE_PASSPHRASE})
+    assert response.status_code == 303, text(response)
+    db.session.rollback()
+    draft = db.session.get(Draft, draft_id)
+    doc = draft.sign_document
+    assert draft.number and doc.status == "ditandatangani" and doc.requests[0].backend == "bsre"
+    (received,) = standin.received
+    pdf = tte.current_pdf(doc.id)
+    assert pdf.startswith(received)  # BSrE appended its signature to exactly what it received
+    report = validate_both(tte, pdf)
+    assert report.ok and report.signatures[0].trust_root_index == 1
+    if all(shutil.which(t) for t in ("pdftoppm", "zbarimg")):
+        from sisumaker.pki_runtime import pki_context
+        from tests.tte.support import qr_codes
+
+        (tmp_path / "received.pdf").write_bytes(received)
+        found = qr_codes(tmp_path / "received.pdf", tmp_path / "png", page=doc.requests[0].stamp_page + 1
+                         if doc.requests[0].stamp_page >= 0 else 1)
+        assert found and set(found) == {pki_context().verification_url(doc.token)}  # footer and stamp QR

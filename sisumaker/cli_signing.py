@@ -93,7 +93,8 @@ def register(app: Flask) -> None:
     @app.cli.command("verify")
     @click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
     def verify_command(pdf: str) -> None:
-        """Validate a signed PDF against the regency root (valid when signed); exit 1 unless genuine."""
+        """Validate a signed PDF against the regency root and the certified (BSrE) roots of SIGNING_TRUST_ROOTS (valid
+        when signed); says which kind each signature is; exit 1 unless genuine."""
         from sisumaker.pki_runtime import pki_context
         from sisumaker.services.verification import check_upload
         from sisumaker.models import SignDocument, StoredFile

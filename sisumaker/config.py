@@ -56,6 +56,23 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "sisumaker@localhost"
 
+    # Certified signatures through BSrE (BSSN's esign client service, API v2); BSRE_URL None disables them.
+    BSRE_URL: str | None = None
+    BSRE_USERNAME = ""
+    BSRE_PASSWORD = ""
+    BSRE_TIMEOUT = 60  # seconds per signing request
+    BSRE_RETRIES = 2  # extra attempts on a transient failure (never after a refusal)
+    BSRE_BACKOFF = 0.5  # seconds before the client's first retry, doubled each time
+    # While BSrE is unreachable the worker retries a batch after these many seconds (then the reconciler takes over).
+    BSRE_RETRY_INTERVALS: list[int] = [5, 15, 30, 60, 120, 240, 300]
+    # Without Redis, the progress page retries such work in-process at most this often (seconds).
+    SIGNING_INPROCESS_RETRY_SECONDS = 15
+    # Jenis naskah that must be signed through BSrE whenever BSrE is configured.
+    SIGNING_BSRE_REQUIRED_JENIS: list[str] = ["surat_keputusan"]
+    # PEM files of further trusted roots (the BSrE root chain); verification trusts them beside the regency root
+    # and calls signatures that chain to them "Tersertifikasi (BSrE)".
+    SIGNING_TRUST_ROOTS: list[str] = []
+
 
 def load_secret_key(instance_path: str) -> str:
     """Return the installation's secret key, generating it (mode 0600) on first start."""

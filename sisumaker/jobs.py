@@ -38,7 +38,7 @@ def sign_batch(batch_id: int) -> dict:
 
     from sisumaker import handoff
     from sisumaker.models import SignBatch
-    from sisumaker.pki_runtime import pki_context
+    from sisumaker.pki_runtime import bsre_client, pki_context
     from sisumaker.services.files import FileStore
     from sisumaker.services.signatures import run_batch
     from sisumaker.storage import file_store_for
@@ -49,7 +49,7 @@ def sign_batch(batch_id: int) -> dict:
         return {}
     passphrase = handoff.unseal(app, batch.ref)
     store: FileStore = file_store_for(app)
-    counts = run_batch(pki_context(app), store, batch_id, passphrase)
+    counts = run_batch(pki_context(app), store, batch_id, passphrase, bsre_client(app))
     if counts["queued"] + counts["signing"] == 0:
         handoff.discard(app, batch.ref)
     return counts

@@ -4,18 +4,21 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import timedelta
 
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import Retry, Worker
 from rq.job import Job, JobStatus
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
-from sisumaker.models import SignatureRequest
+from sisumaker.models import SignatureRequest, SignBatch
+from sisumaker.models.org import as_utc, utcnow
 from sisumaker.queue import get_queue
 from sisumaker.services.signatures import job_id_for, stale_batches
+from sisumaker.signing.errors import SigningLibError
 
 log = logging.getLogger(__name__)
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -27,10 +30,27 @@ def enqueue_batch(app: Flask, batch_id: int) -> None:
 
     queue = get_queue(app)
     if queue is None:
-        jobs.sign_batch(batch_id)  # no Redis: sign in-process, now
+        try:
+            jobs.sign_batch(batch_id)  # no Redis: sign in-process, now
+        except SigningLibError as exc:
+            if not exc.transient:
+                raise
+            db.session.rollback()  # BSrE unreachable: the requests stay queued; the progress page tries again
+            log.warning("batch %s: %s", batch_id, exc.detail or exc.message)
         return
-    queue.enqueue(jobs.sign_batch, batch_id, job_id=job_id_for(batch_id), retry=Retry(max=3, interval=[2, 10, 30]),
+    queue.enqueue(jobs.sign_batch, batch_id, job_id=job_id_for(batch_id), retry=_retry_for(app, batch_id),
                   job_timeout=3600, result_ttl=86400, failure_ttl=7 * 86400)
+
+
+def _retry_for(app: Flask, batch_id: int) -> Retry:
+    """Regency signing fails transiently only on infrastructure hiccups: three quick retries. BSrE work waits out
+    an outage of the national service with back-off (BSRE_RETRY_INTERVALS, about 13 minutes in all, inside the
+    passphrase hand-off's 15-minute life); after that the reconciler still finds the queued requests."""
+    batch = db.session.get(SignBatch, batch_id)
+    if batch is not None and batch.backend == "bsre":
+        intervals = [int(i) for i in app.config.get("BSRE_RETRY_INTERVALS") or [5, 15, 30, 60, 120, 240, 300]]
+        return Retry(max=len(intervals), interval=intervals)
+    return Retry(max=3, interval=[2, 10, 30])
 
 
 def _job_alive(app: Flask, batch_id: int) -> bool:
@@ -70,8 +90,11 @@ def _worker_gone(job: Job, connection) -> bool:
 
 
 def reconcile_batch(app: Flask, batch_id: int) -> bool:
-    """Re-enqueue one batch when it has queued/signing work and no live job; True when it did."""
-    if get_queue(app) is None or batch_id not in stale_batches():
+    """Re-enqueue one batch when it has queued/signing work and no live job; True when it did. Without Redis, work
+    left queued by a transient failure is tried again in-process, at most every SIGNING_INPROCESS_RETRY_SECONDS."""
+    if get_queue(app) is None:
+        return _retry_in_process(app, batch_id)
+    if batch_id not in stale_batches():
         return False
     try:
         if _job_alive(app, batch_id):
@@ -79,6 +102,16 @@ def reconcile_batch(app: Flask, batch_id: int) -> bool:
     except RedisError:
         return False
     _requeue(app, batch_id)
+    return True
+
+
+def _retry_in_process(app: Flask, batch_id: int) -> bool:
+    wait = timedelta(seconds=float(app.config.get("SIGNING_INPROCESS_RETRY_SECONDS", 15)))
+    last = db.session.scalar(select(func.max(SignatureRequest.started_at)).where(
+        SignatureRequest.batch_id == batch_id, SignatureRequest.status == "queued"))
+    if batch_id not in stale_batches() or (last is not None and utcnow() - as_utc(last) < wait):
+        return False
+    enqueue_batch(app, batch_id)
     return True
 
 

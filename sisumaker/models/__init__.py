@@ -6,13 +6,13 @@ from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, Agend
 from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, Unit, User
 from sisumaker.models.outgoing import (Draft, DraftRecipient, DraftVersion, NumberCounter, NumberPattern,
                                        RecipientGroup, RecipientGroupMember, ReviewStep)
-from sisumaker.models.signing import Certificate, SignatureRequest, SignBatch, SignDocument
+from sisumaker.models.signing import Certificate, OfficialSigning, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
     "AuditEvent", "AuditHead", "ActingAssignment", "Position", "Unit", "User", "ROLES", "UNIT_KINDS",
     "AgendaCounter", "Classification", "Letter", "LetterAddressee", "RegisterEntry", "StoredFile",
     "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
-    "Certificate", "SignatureRequest", "SignBatch", "SignDocument",
+    "Certificate", "OfficialSigning", "SignatureRequest", "SignBatch", "SignDocument",
     "Draft", "DraftRecipient", "DraftVersion", "NumberCounter", "NumberPattern", "RecipientGroup",
     "RecipientGroupMember", "ReviewStep",
 ]

@@ -78,14 +78,16 @@ class SignBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(43), unique=True)  # names the encrypted passphrase in the queue store
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))  # None when BSrE signs
+    backend: Mapped[str] = mapped_column(String(10), default="regency", server_default="regency")
     total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     seconds: Mapped[float | None] = mapped_column(Float)
 
     user: Mapped[User] = relationship()
-    certificate: Mapped[Certificate] = relationship()
+    certificate: Mapped[Certificate | None] = relationship()
+    __table_args__ = (CheckConstraint("backend IN ('regency', 'bsre')", name="ck_sign_batch_backend"),)
 
 
 class SignatureRequest(db.Model):
@@ -116,6 +118,7 @@ class SignatureRequest(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
     signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    backend: Mapped[str | None] = mapped_column(String(10))  # who signed (or will): regency | bsre
 
     document: Mapped[SignDocument] = relationship(back_populates="requests")
     position: Mapped[Position] = relationship()
@@ -126,3 +129,18 @@ class SignatureRequest(db.Model):
         CheckConstraint("role IN ('paraf', 'ttd')", name="ck_signature_request_role"),
         Index("ix_signature_request_position_status", "position_id", "status"),
     )
+
+
+class OfficialSigning(db.Model):
+    """How an official signs: through the regency CA (default, no row needed) or through BSrE with their NIK
+    (16 digits) or the e-mail registered at BSrE. Set by the admin; the passphrase is never stored."""
+
+    __tablename__ = "official_signing"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    backend: Mapped[str] = mapped_column(String(10), default="regency")
+    nik: Mapped[str | None] = mapped_column(String(16))
+    bsre_email: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+    __table_args__ = (CheckConstraint("backend IN ('regency', 'bsre')", name="ck_official_signing_backend"),)

@@ -19,6 +19,9 @@ from sisumaker.services.files import FileStore, store_bytes
 from sisumaker.services.numbering import assign_number
 from sisumaker.services.outgoing import GROUPS, content_of
 from sisumaker.services.signatures import SignerStep, Submission, new_token, register_document
+from sisumaker.services.signing_choice import batch_backend, bsre_identity, check_bsre_signer
+from sisumaker.signing.backends import BackendKind, SigningPolicy
+from sisumaker.signing.bsre import BsreClient
 
 CAPACITY_FROM_ACTING = {"plt": "plt", "plh": "plh"}
 
@@ -70,16 +73,22 @@ def build_letter_doc(draft: Draft, viewer: Viewer, verification_url: str, place:
 
 
 def prepare_drafts(viewer: Viewer, ctx: PkiContext, store: FileStore, draft_ids: list[int], passphrase: str,
-                   today: date | None = None) -> list[int]:
+                   today: date | None = None, *, policy: SigningPolicy | None = None,
+                   bsre: BsreClient | None = None) -> list[int]:
     """Rule: when the signer signs, each letter gets its number and date (gap-free: in this transaction) and is
-    rendered in full; it becomes a document with one final signature request. The passphrase is checked
-    first, so a wrong one assigns no number. Returns the request ids to put in the batch."""
+    rendered in full (QR included, also for BSrE, which signs the whole file); it becomes a document with one
+    final signature request. The credential is checked first (key store, or the signer's BSrE status), so a
+    refusal assigns no number. Returns the request ids to put in the batch."""
     today = today or date.today()
-    cert = active_certificate(viewer.user)
-    if cert is None:
-        raise ValidationError({"passphrase": "Anda belum memiliki sertifikat TTE. Buat sertifikat terlebih dahulu."})
-    check_usable(ctx, cert, passphrase)
     ready = {d.id: d for d in drafts_to_sign(viewer)}
+    chosen = [(ready[i].jenis, True) for i in draft_ids if i in ready]
+    if batch_backend(viewer.user, chosen, policy or SigningPolicy(bsre_configured=False)) is BackendKind.BSRE:
+        check_bsre_signer(bsre, bsre_identity(viewer.user))
+    else:
+        cert = active_certificate(viewer.user)
+        if cert is None:
+            raise ValidationError({"passphrase": "Anda belum memiliki sertifikat TTE. Buat sertifikat terlebih dahulu."})
+        check_usable(ctx, cert, passphrase)
     capacity = {ap.position.id: ap.capacity for ap in viewer.positions}
     request_ids = []
     for draft_id in dict.fromkeys(draft_ids):

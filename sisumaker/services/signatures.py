@@ -19,7 +19,10 @@ from sisumaker.services.certificates import active_certificate, check_usable, mi
 from sisumaker.services.errors import NotFound, PermissionDenied, ValidationError
 from sisumaker.services.files import FileStore, check_pdf, size_label, store_bytes
 from sisumaker.services.notifications import notify
-from sisumaker.signing import StampSpec, current_crl, is_final, sign_pdf, signer_from_pkcs12
+from sisumaker.services.signing_choice import batch_backend, bsre_identity, check_bsre_signer, open_backend
+from sisumaker.signing import StampSpec, is_final
+from sisumaker.signing.backends import BackendKind, SignatureJob, SigningPolicy
+from sisumaker.signing.bsre import BsreClient
 from sisumaker.signing.errors import SigningLibError
 
 CAPACITY_PREFIX = {"definitif": "", "plt": "Plt.", "plh": "Plh."}
@@ -154,9 +157,11 @@ def waiting_requests(viewer: Viewer, limit: int = 1000) -> list[SignatureRequest
     return [r for r in rows if _turn_is_now(r)]
 
 
-def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphrase: str) -> SignBatch:
-    """Rule: one passphrase entry signs many documents. It is checked here (a wrong one refuses the whole
-    batch and queues nothing); the requests move pending → queued under one batch."""
+def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphrase: str, *,
+                policy: SigningPolicy | None = None, bsre: BsreClient | None = None) -> SignBatch:
+    """Rule: one passphrase entry signs many documents through one backend (see signing_choice). It is checked
+    here — the key store for the regency CA, the signer's status for BSrE — so a refusal queues nothing; the
+    requests move pending → queued under one batch."""
     ids = list(dict.fromkeys(request_ids))
     if not ids:
         raise ValidationError({"requests": "Pilih paling sedikit satu dokumen."})
@@ -165,27 +170,34 @@ def start_batch(viewer: Viewer, ctx: PkiContext, request_ids: list[int], passphr
     waiting = {r.id: r for r in waiting_requests(viewer, limit=5000)}
     if any(i not in waiting for i in ids):
         raise PermissionDenied("Sebagian dokumen tidak sedang menunggu tanda tangan Anda.")
-    cert = active_certificate(viewer.user)
-    if cert is None:
-        raise ValidationError({"passphrase": missing_certificate_message(viewer.user)})
+    policy = policy or SigningPolicy(bsre_configured=False)
+    backend = batch_backend(viewer.user, [(waiting[i].document.jenis, waiting[i].role == "ttd") for i in ids], policy)
     if not passphrase:
         raise ValidationError({"passphrase": "Masukkan frasa sandi TTE Anda."})
-    check_usable(ctx, cert, passphrase)
-    batch = SignBatch(ref=secrets.token_urlsafe(32), user_id=viewer.user.id, certificate_id=cert.id, total=len(ids))
+    cert = None
+    if backend is BackendKind.BSRE:
+        check_bsre_signer(bsre, bsre_identity(viewer.user))
+    else:
+        cert = active_certificate(viewer.user)
+        if cert is None:
+            raise ValidationError({"passphrase": missing_certificate_message(viewer.user)})
+        check_usable(ctx, cert, passphrase)
+    batch = SignBatch(ref=secrets.token_urlsafe(32), user_id=viewer.user.id, certificate_id=cert.id if cert else None,
+                      backend=backend.value, total=len(ids))
     db.session.add(batch)
     db.session.flush()
     capacity = {ap.position.id: ap.capacity for ap in viewer.positions}
     for i in ids:
         req = waiting[i]
         req.status, req.batch_id, req.queued_at, req.error = "queued", batch.id, utcnow(), None
-        req.signer_id, req.certificate_id = viewer.user.id, cert.id
+        req.signer_id, req.certificate_id, req.backend = viewer.user.id, cert.id if cert else None, backend.value
         req.signer_name = viewer.user.full_name
         acting = CAPACITY_PREFIX[capacity.get(req.position_id, "definitif")]
         keep = req.capacity_prefix if (req.capacity_prefix or "").startswith("a.n. ") else ""  # set by the letter
         req.capacity_prefix = acting or keep
         req.signer_title = req.position.title
     db.session.flush()
-    audit.record(viewer.user, "signing.batch", "sign_batch", batch.id, {"requests": ids})
+    audit.record(viewer.user, "signing.batch", "sign_batch", batch.id, {"requests": ids, "backend": backend.value})
     return batch
 
 
@@ -213,20 +225,33 @@ def _claim(req_id: int) -> int | None:
     return attempt
 
 
-def _fail(req_id: int, message: str) -> None:
+def _fail(req_id: int, message: str, *, quiet: bool = False) -> None:
     begin_write()
     req = db.session.get(SignatureRequest, req_id)
     if req.status in ("queued", "signing"):
         req.status, req.error = "failed", message[:500]
-        notify(req.position_id, None, f"TTE gagal: {req.document.title[:120]} — {message[:100]}")
+        if not quiet:
+            notify(req.position_id, None, f"TTE gagal: {req.document.title[:120]} — {message[:100]}")
         audit.record(req.signer, "signing.failed", "signature_request", req.id, {"error": message[:200]})
     db.session.commit()
 
 
-def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str | None) -> dict[str, int]:
-    """The worker's part. Each request is claimed (queued/signing → signing), signed, and committed as signed
-    together with the document's new file; a request already signed is skipped, so a rerun signs nothing twice.
-    Signing refusals fail that request with the reason; infrastructure errors propagate (the job retries)."""
+def _back_to_queue(req_id: int, message: str) -> None:
+    """A transient failure (BSrE unreachable): the claimed request waits again, saying why; nothing was stored."""
+    begin_write()
+    db.session.execute(update(SignatureRequest).where(SignatureRequest.id == req_id,
+                                                      SignatureRequest.status == "signing")
+                       .values(status="queued", error=message[:500]))
+    db.session.commit()
+
+
+def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str | None,
+              bsre: BsreClient | None = None) -> dict[str, int]:
+    """The worker's part. Each request is claimed (queued/signing → signing), signed through the batch's backend,
+    and committed as signed together with the document's new file; a request already signed is skipped, so a
+    rerun signs nothing twice. A refusal fails that request with the reason — and every remaining one when it
+    concerns the signer (wrong passphrase, no certificate): one message, nothing half-signed. A transient failure
+    (BSrE unreachable) puts the request back in the queue and propagates, so the job retries with back-off."""
     batch = db.session.get(SignBatch, batch_id)
     if batch is None:
         raise NotFound("Batch tidak ditemukan.")
@@ -237,29 +262,35 @@ def run_batch(ctx: PkiContext, store: FileStore, batch_id: int, passphrase: str 
         for rid in pending:
             _fail(rid, "Frasa sandi sudah kedaluwarsa sebelum diproses; silakan tanda tangani ulang.")
         pending = []
-    signer = None
+    backend = None
     if pending:
         try:
-            signer = signer_from_pkcs12(batch.certificate.pkcs12, passphrase)
+            backend = open_backend(ctx, batch, passphrase, bsre)
         except SigningLibError as exc:
-            for rid in pending:
-                _fail(rid, exc.message)
+            for n, rid in enumerate(pending):
+                _fail(rid, exc.message, quiet=n > 0)
             pending = []
-    crl = current_crl(ctx.pki) if pending else b""
-    for rid in pending:
+    for index, rid in enumerate(pending):
         attempt = _claim(rid)
         if attempt is None:
             continue
         req = db.session.get(SignatureRequest, rid)
         doc = req.document
         try:
-            signed = sign_pdf(store.read(doc.current_file), signer=signer, pki_trust=ctx.trust,
-                              stamp=_stamp(ctx, req), field_name=f"TTE{req.step}-{req.id}",
-                              reason="Paraf" if req.role == "paraf" else "Tanda tangan elektronik",
-                              location=ctx.location, certify_final=req.role == "ttd", tsa=ctx.tsa, crl_der=crl)
+            signed = backend.sign(SignatureJob(
+                pdf=store.read(doc.current_file), stamp=_stamp(ctx, req), field_name=f"TTE{req.step}-{req.id}",
+                reason="Paraf" if req.role == "paraf" else "Tanda tangan elektronik", location=ctx.location,
+                certify_final=req.role == "ttd"))
         except SigningLibError as exc:
             db.session.rollback()
+            if exc.transient:
+                _back_to_queue(rid, exc.message)
+                raise
             _fail(rid, exc.message)
+            if exc.stops_batch:
+                for other in pending[index + 1:]:
+                    _fail(other, exc.message, quiet=True)
+                break
             continue
         begin_write()
         won = db.session.execute(  # row-locked until commit; our claim must still be the latest

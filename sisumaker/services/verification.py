@@ -16,6 +16,9 @@ from sisumaker.services.errors import NotFound, PermissionDenied, ValidationErro
 from sisumaker.services.files import FileStore
 from sisumaker.signing import current_crl, validate_pdf, wib_time
 
+CERTIFIED = "Tersertifikasi (BSrE)"
+UNCERTIFIED = "Tidak tersertifikasi (CA daerah)"
+UNTRUSTED = "Tidak dipercaya"
 STATUS_LABEL = {"ditandatangani": "Berlaku", "dicabut": "Dicabut", "diganti": "Diganti", "menunggu": "Belum berlaku"}
 
 
@@ -26,6 +29,7 @@ class SignerInfo:
     role: str
     signed_at: str | None
     certified: bool
+    kind: str  # CERTIFIED or UNCERTIFIED
     revoked_later: str | None  # "dicabut 2027-01-02 (pensiun / berhenti bertugas)" when revoked after signing
 
 
@@ -48,9 +52,11 @@ def public_info(doc: SignDocument | None, store: FileStore) -> dict:
         if cert is not None and cert.status == "dicabut" and cert.revoked_at is not None:
             later = f"sertifikat dicabut {cert.revoked_at:%d-%m-%Y} ({cert.revoke_reason or 'tanpa alasan'}), " \
                     "setelah dokumen ditandatangani"
+        certified = req.backend == "bsre" or bool(cert and cert.origin != "regency")
         signers.append(SignerInfo(name=req.signer_name or "", title=f"{req.capacity_prefix} {req.signer_title}".strip(),
                                   role=req.role, signed_at=wib_time(as_utc(req.signed_at)) if req.signed_at else None,
-                                  certified=bool(cert and cert.origin != "regency"), revoked_later=later))
+                                  certified=certified, kind=CERTIFIED if certified else UNCERTIFIED,
+                                  revoked_later=later))
     status = STATUS_LABEL.get(doc.status, doc.status)
     replaced = None
     if doc.status == "diganti" and doc.replaced_by is not None:
@@ -64,18 +70,33 @@ def public_info(doc: SignDocument | None, store: FileStore) -> dict:
         "code": doc.code, "signed_at": as_utc(doc.signed_at).isoformat() if doc.signed_at else None,
         "sha256": doc.current_file.sha256 if doc.is_final else None, "legal_note": doc.legal_note,
         "replaced_by": replaced, "signers": [s.__dict__ for s in signers],
-        "signature_kind": "tersertifikasi" if signers and all(s.certified for s in signers) else "tidak tersertifikasi (CA kabupaten)",
+        "signature_kind": _document_kind(signers),
     }
+
+
+def _document_kind(signers: list[SignerInfo]) -> str | None:
+    """Rule: a document is as certified as its final signature (TTE); parafs do not change its kind."""
+    final = [s for s in signers if s.role == "ttd"] or signers
+    return final[-1].kind if final else None
+
+
+def signature_kind(trust_root_index: int | None) -> str:
+    """Index 0 is the regency root (CA daerah); any further configured root is a certified (BSrE) one."""
+    if trust_root_index is None:
+        return UNTRUSTED
+    return UNCERTIFIED if trust_root_index == 0 else CERTIFIED
 
 
 def check_upload(doc: SignDocument | None, ctx: PkiContext, pdf: bytes) -> dict:
     """Rule: a held PDF is "asli dan sah" only when it is byte-for-byte this document's signed file and every
-    signature validates (valid when signed) against the configured trust roots."""
+    signature validates (valid when signed) against the configured trust roots — the regency root and the
+    certified roots of SIGNING_TRUST_ROOTS; each signature says which kind it is."""
     if not pdf:
         raise ValidationError({"pdf": "Pilih berkas PDF yang akan diperiksa."})
     digest = hashlib.sha256(pdf).hexdigest()
     same = doc is not None and doc.is_final and digest == doc.current_file.sha256
-    report = validate_pdf(pdf, [ctx.pki.root_cert], crls=[current_crl(ctx.pki)], intermediates=[ctx.pki.issuing_cert])
+    report = validate_pdf(pdf, ctx.all_roots, crls=[current_crl(ctx.pki)], intermediates=[ctx.pki.issuing_cert])
+    kinds = [signature_kind(s.trust_root_index) for s in report.signatures]
     if same:
         verdict = "asli dan sah" if report.ok else report.verdict
     elif report.ok:
@@ -83,10 +104,11 @@ def check_upload(doc: SignDocument | None, ctx: PkiContext, pdf: bytes) -> dict:
     else:
         verdict = f"tidak asli: berkas ini telah diubah atau bukan dokumen ini ({report.verdict})"
     return {"verdict": verdict, "ok": bool(same and report.ok), "sha256": digest, "same_document": same,
-            "signatures": [{"signer": s.signer_cn, "valid": s.ok, "verdict": s.verdict,
+            "signature_kind": kinds[-1] if kinds else None,
+            "signatures": [{"signer": s.signer_cn, "valid": s.ok, "verdict": s.verdict, "kind": kind,
                             "signing_time": s.signing_time.isoformat() if s.signing_time else None,
                             "revoked_later": s.revoked_later, "revocation_reason": s.revocation_reason}
-                           for s in report.signatures]}
+                           for s, kind in zip(report.signatures, kinds)]}
 
 
 def set_legal_status(actor: User, doc_id: int, status: str, note: str, replaced_by_token: str | None = None

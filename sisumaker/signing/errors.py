@@ -12,6 +12,10 @@ class SigningLibError(Exception):
     explanation (often pyHanko's English text) for logs and administrators."""
 
     status = 400
+    # the refusal concerns the signer, not one document: every other document of the batch would be refused too
+    stops_batch = False
+    # the signing service could not be reached or answered with a server error: worth trying again later
+    transient = False
 
     def __init__(self, message: str, detail: str = ""):
         super().__init__(message)
@@ -23,6 +27,7 @@ class WrongPassphrase(SigningLibError):
     """The passphrase does not open the PKCS#12 key store (or the store is damaged)."""
 
     status = 422
+    stops_batch = True
 
     def __init__(self, message: str = "Frasa sandi salah, atau berkas kunci tidak dapat dibuka."):
         super().__init__(message)
@@ -65,3 +70,31 @@ class PkiError(SigningLibError):
 
     def __init__(self, message: str = "PKI kabupaten tidak dapat dibuka."):
         super().__init__(message)
+
+
+class SignerRefused(SigningLibError):
+    """A remote signing service refused the signer (not registered, no certificate, certificate expired or
+    revoked): the same answer would come for every document, so a batch stops at the first one."""
+
+    status = 422
+    stops_batch = True
+
+    def __init__(self, message: str, code: str = "", detail: str = ""):
+        super().__init__(message, detail)
+        self.code = code
+
+
+class RemoteWrongCredential(SignerRefused):
+    """The remote signing service says the passphrase (or TOTP) is wrong. Never retried: a retry with the same
+    secret could lock the official's account at the national CA."""
+
+
+class SigningUnavailable(SigningLibError):
+    """The remote signing service did not answer in time, refused the connection or answered 5xx."""
+
+    status = 503
+    transient = True
+
+    def __init__(self, message: str = "Layanan tanda tangan BSrE sedang tidak dapat dihubungi; "
+                                      "dokumen tetap dalam antrean dan dicoba lagi otomatis.", detail: str = ""):
+        super().__init__(message, detail)

@@ -76,6 +76,7 @@ class SignatureReport:
     locks_document: bool
     verdict: str
     detail: str = ""
+    trust_root_index: int | None = None  # which of the given trust roots the signer's chain ends in
 
     @property
     def ok(self) -> bool:
@@ -220,7 +221,22 @@ def _judge(sig: EmbeddedPdfSignature, roots: Sequence[x509.Certificate],
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         modification_level=level.name if level is not None else "UNKNOWN",
         locks_document=sig.docmdp_level is not None and sig.docmdp_level.value == 1,
-        verdict=verdict, detail="; ".join(detail))
+        verdict=verdict, detail="; ".join(detail), trust_root_index=_anchor_index(status, roots))
+
+
+def _anchor_index(status, roots: Sequence[x509.Certificate]) -> int | None:
+    """Index in `roots` of the trust anchor pyHanko validated the signer's chain to (None if untrusted)."""
+    path = getattr(status, "validation_path", None)
+    if path is None or not status.trusted:
+        return None
+    try:
+        anchor = path.trust_anchor.authority.name.dump()
+    except AttributeError:
+        return None
+    for index, root in enumerate(roots):
+        if root.subject.public_bytes() == anchor:
+            return index
+    return None
 
 
 def _broken(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:

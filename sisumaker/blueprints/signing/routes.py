@@ -10,11 +10,12 @@ from sisumaker.blueprints.common import is_fragment_request, read_upload, viewer
 from sisumaker.blueprints.signing.forms import CORNERS, parse_submission
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Certificate, Position, SignDocument
-from sisumaker.pki_runtime import pki_context
-from sisumaker.services import certificates, directory, signatures, verification
+from sisumaker.pki_runtime import bsre_client, pki_context, signing_policy
+from sisumaker.services import certificates, directory, signatures, signing_choice, verification
 from sisumaker.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from sisumaker.services.outgoing_signing import drafts_to_sign, prepare_drafts
 from sisumaker.signing import REASON_LABELS
+from sisumaker.signing.backends import BACKEND_LABELS, BackendKind
 from sisumaker.signing_queue import enqueue_batch, reconcile_batch
 from sisumaker.storage import file_store_for
 
@@ -23,8 +24,13 @@ bp = Blueprint("signing", __name__, url_prefix="/tte")
 
 def _queue_page(errors=None, status=200):
     v = viewer()
-    ctx = dict(waiting=signatures.waiting_requests(v), drafts=drafts_to_sign(v),
-               cert=certificates.active_certificate(v.user), errors=errors or {})
+    waiting, drafts = signatures.waiting_requests(v), drafts_to_sign(v)
+    pairs = [(r.document.jenis, r.role == "ttd") for r in waiting] + [(d.jenis, True) for d in drafts]
+    backends = signing_choice.backend_labels(v.user, pairs, signing_policy())
+    official = signing_choice.official_backend(v.user)
+    ctx = dict(waiting=waiting, drafts=drafts, cert=certificates.active_certificate(v.user), errors=errors or {},
+               backends=backends, official=official,
+               via_bsre=official is BackendKind.BSRE or BackendKind.BSRE.label in backends.values())
     return render_template("signing/page.html", **ctx), status
 
 
@@ -69,9 +75,11 @@ def sign():
     draft_ids = [int(i) for i in request.form.getlist("draft_ids") if i.isdigit()]
     passphrase = request.form.get("passphrase", "")
     try:
+        policy, bsre = signing_policy(), bsre_client()
         if draft_ids:  # outgoing letters get their number and final rendering now
-            ids += prepare_drafts(viewer(), pki_context(), file_store_for(), draft_ids, passphrase)
-        batch = signatures.start_batch(viewer(), pki_context(), ids, passphrase)
+            ids += prepare_drafts(viewer(), pki_context(), file_store_for(), draft_ids, passphrase, policy=policy,
+                                  bsre=bsre)
+        batch = signatures.start_batch(viewer(), pki_context(), ids, passphrase, policy=policy, bsre=bsre)
     except (ValidationError, NotFound) as exc:
         db.session.rollback()
         return _queue_page(getattr(exc, "errors", {"": exc.message}), 422)
@@ -90,7 +98,8 @@ def batch(batch_id: int):
     b = signatures.get_own_batch(viewer(), batch_id)
     counts = signatures.batch_counts(b.id)
     if counts["queued"] + counts["signing"] and is_fragment_request():
-        reconcile_batch(current_app._get_current_object(), b.id)  # self-healing if Redis lost the job
+        if reconcile_batch(current_app._get_current_object(), b.id):  # self-healing if Redis lost the job
+            counts = signatures.batch_counts(b.id)
     ctx = dict(batch=b, counts=counts, requests=signatures.batch_requests(b.id))
     return render_template("signing/_progress.html" if is_fragment_request() else "signing/batch.html", **ctx)
 
@@ -185,8 +194,29 @@ def legal_status(doc_id: int):
 def certificates_admin():
     if viewer().user.role != "admin":
         raise PermissionDenied("Hanya admin yang dapat mengelola sertifikat.")
+    return _certificates_page()
+
+
+def _certificates_page(errors=None, values=None, status=200):
     rows = db.session.scalars(db.select(Certificate).order_by(Certificate.id.desc()).limit(500)).all()
-    return render_template("signing/certificates.html", rows=rows, reasons=REASON_LABELS)
+    return render_template("signing/certificates.html", rows=rows, reasons=REASON_LABELS, errors=errors or {},
+                           values=values or {}, settings=signing_choice.official_settings(),
+                           backends=BACKEND_LABELS), status
+
+
+@bp.post("/sertifikat/penanda-tangan")
+@login_required
+def official_signing():
+    f = request.form
+    try:
+        signing_choice.set_official_signing(viewer().user, f.get("username", ""), f.get("backend", ""),
+                                            f.get("nik", ""), f.get("bsre_email", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _certificates_page(exc.errors, f, 422)
+    db.session.commit()
+    flash("Cara penandatanganan pejabat disimpan.", "success")
+    return redirect(url_for("signing.certificates_admin"), 303)
 
 
 @bp.post("/sertifikat/<int:cert_id>/cabut")

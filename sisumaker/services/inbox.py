@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sisumaker.extensions import db
 from sisumaker.models import CONFIDENTIAL, InboxItem, Letter, RegisterEntry
 from sisumaker.services.access import Viewer, visible_letter_clause
+from sisumaker.services.calendar import soon_cutoff
 
 FILTERS = {
     "semua": "Semua",
@@ -19,11 +20,11 @@ FILTERS = {
     "rahasia": "Rahasia",
 }
 PAGE_SIZE = 50
-DEADLINE_SOON_DAYS = 3
+DEADLINE_SOON_DAYS = 3  # working days
 
 
 def _conditions(today: date) -> dict:
-    soon = today + timedelta(days=DEADLINE_SOON_DAYS)
+    soon = soon_cutoff(today, DEADLINE_SOON_DAYS)  # working days: the holiday calendar counts
     return {
         "semua": None,
         "belum-dibaca": InboxItem.status == "diterima",

@@ -92,5 +92,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp):
         app.register_blueprint(bp)
-    from sisumaker.blueprints.records.routes import bp as records_bp  # calendar, retention, dashboard
-    app.register_blueprint(records_bp)
+    from sisumaker.blueprints.records.routes import bp as records_bp  # calendar, retention (JRA)
+    from sisumaker.blueprints.dashboard.routes import bp as dashboard_bp  # adoption dashboard
+    app.register_blueprint(records_bp), app.register_blueprint(dashboard_bp)

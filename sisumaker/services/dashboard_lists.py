@@ -13,7 +13,8 @@ from sisumaker.models import (CONFIDENTIAL, Certificate, InboxItem, Letter, Posi
 from sisumaker.models.org import as_utc
 from sisumaker.services.access import Viewer, visible_letter_clause
 from sisumaker.services.calendar import overdue_cutoff
-from sisumaker.services.dashboard import OPEN, Period, Scope, _position_map, _seconds, dashboard_scope
+from sisumaker.services.dashboard import (OPEN, Period, Scope, _position_map, _seconds, dashboard_scope,
+                                         open_letter_items)
 from sisumaker.services.errors import PermissionDenied, ValidationError
 
 LISTS = {
@@ -62,7 +63,7 @@ def dashboard_list(viewer: Viewer, kind: str, period: Period, opd_id: int | None
     page = max(1, page)
     visible = visible_letter_clause(viewer).label("visible")
     open_letter = Letter.sifat.not_in(CONFIDENTIAL)
-    item_period = (InboxItem.received_at >= lo, InboxItem.received_at < hi, open_letter)
+    item_period = (InboxItem.received_at >= lo, InboxItem.received_at < hi, open_letter_items())
 
     def run(stmt, order):
         return db.session.execute(stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()

@@ -66,7 +66,17 @@ def number(value: int | float) -> str:
 
 @bp.app_template_filter("persen")
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    """A share as a percentage: whole numbers, one decimal below 10 % (so 1 of 924 is not shown as 0 %)."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}%" if 0 < value < 0.1 else f"{value * 100:.0f}%"
+    return text.replace(".", ",")
+
+
+@bp.app_template_filter("rim")
+def reams(value: float) -> str:
+    """Reams with two decimals below 10 (a month of one OPD saves a fraction of a ream), whole above."""
+    return f"{value:.2f}".replace(".", ",") if value < 10 else number(value)
 
 
 @bp.app_context_processor

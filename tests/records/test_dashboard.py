@@ -103,6 +103,9 @@ def test_dashboard_pages(adoption, client_for):
     assert "/dasbor/daftar/lewat-tenggat?" in html and "25%" in html
     regency = text(client_for("bupati").get("/dasbor?dari=2026-03-01&sampai=2026-03-31"))
     assert "<svg" in regency and "Dinas Perhubungan" in regency and 'class="chart-bar"' in regency
+    drill = text(client_for("bupati").get(f"/dasbor?dari=2026-03-01&sampai=2026-03-31&opd={unit_id('DINKES')}"))
+    assert "Seluruh kabupaten" in drill and "Dasbor Adopsi · Dinas Kesehatan" in drill and "<svg" not in drill
+    assert "Seluruh kabupaten" not in html
     assert client_for("kabid1.dinkes").get("/dasbor").status_code == 403
     assert client_for("kadis.dinkes").get(f"/dasbor?opd={unit_id('DISHUB')}").status_code == 403
     assert client_for("bupati").get("/dasbor?dari=2026-03-31&sampai=2026-03-01").status_code == 422

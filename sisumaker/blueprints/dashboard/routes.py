@@ -26,8 +26,10 @@ def _period() -> service.Period:
 @login_required
 def index():
     period = _period()
-    board = service.dashboard(viewer(), period, request.args.get("opd", type=int))
-    return render_template("dashboard/page.html", board=board, period=period, opd_id=request.args.get("opd", type=int),
+    opd_id = request.args.get("opd", type=int)
+    board = service.dashboard(viewer(), period, opd_id)
+    return render_template("dashboard/page.html", board=board, period=period, opd_id=opd_id,
+                           regency_view=opd_id is not None and service.dashboard_scope(viewer()).regency,
                            sheets_per_ream=service.SHEETS_PER_REAM, ranked=service.ranked)
 
 

@@ -234,11 +234,12 @@ def dashboard(viewer: Viewer, period: Period, opd_id: int | None = None, today: 
     electronic = RegisterEntry.origin != "loket"
     ustmt = select(units.c.opd_id, func.count(RegisterEntry.id), func.sum(case((electronic, 1), else_=0)),
                    func.sum(case((electronic, 1 + Letter.attachments), else_=0)))
-    _add(rows, db.session.execute(
-        ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id).join(Letter, Letter.id == RegisterEntry.letter_id)
-        .where(RegisterEntry.received_on >= period.start, RegisterEntry.received_on <= period.end,
-               RegisterEntry.status == "aktif", open_letter).group_by(units.c.opd_id)),
-        "letters", "electronic", "electronic_sheets")
+    ustmt = (ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id).join(Letter, Letter.id == RegisterEntry.letter_id)
+             .where(RegisterEntry.received_on >= period.start, RegisterEntry.received_on <= period.end,
+                    RegisterEntry.status == "aktif", open_letter))
+    if not scope.regency:
+        ustmt = ustmt.where(units.c.opd_id.in_(list(scope.opd_ids)))
+    _add(rows, db.session.execute(ustmt.group_by(units.c.opd_id)), "letters", "electronic", "electronic_sheets")
     # dispositions received in the period, and those of them overdue today (deadline per the holiday calendar)
     late = and_(InboxItem.deadline <= overdue_cutoff(today), InboxItem.status.in_(OPEN))
     _add(rows, db.session.execute(

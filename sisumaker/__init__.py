@@ -94,3 +94,6 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     from sisumaker.blueprints.admin import bp as admin_bp
     app.register_blueprint(admin_bp)
+    from sisumaker.blueprints.records.routes import bp as records_bp  # calendar, retention (JRA)
+    from sisumaker.blueprints.dashboard.routes import bp as dashboard_bp  # adoption dashboard
+    app.register_blueprint(records_bp), app.register_blueprint(dashboard_bp)

@@ -65,6 +65,9 @@ class InboxItem(db.Model):
         Index("ix_item_position_status", "position_id", "status", "kind", "confidential", "deadline"),
         Index("ix_item_letter", "letter_id"),
         Index("ix_item_from_position", "from_position_id"),
+        # covers the adoption dashboard's period figures (dispositions, circulars, read times) by kind and time
+        Index("ix_item_kind_received", "kind", "received_at", "position_id", "status", "letter_id", "deadline",
+              "read_at"),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sisumaker.extensions import db
 from sisumaker.models import InboxItem, User
 from sisumaker.services.access import viewer_for
+from sisumaker.services.calendar import add_working_days
 from sisumaker.services.dispositions import DispositionInput, dispose_letter
 from sisumaker.services.files import FileStore, store_bytes
 from sisumaker.services.letters import IncomingLetter, register_incoming
@@ -69,7 +70,7 @@ def seed_demo_letters(store: FileStore, today: date | None = None) -> int:
                                                          InboxItem.position_id == users["bupati"].position_id))
     dispose_letter(bupati, stunting.id, DispositionInput(
         recipient_ids=(users["kadis.dinkes"].position_id,), instructions=("Untuk ditindaklanjuti", "Siapkan jawaban"),
-        note="Siapkan data per kecamatan.", deadline=today + timedelta(days=7)))
+        note="Siapkan data per kecamatan.", deadline=add_working_days(today, 5)))
     return len(entries)
 
 

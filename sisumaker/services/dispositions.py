@@ -14,6 +14,7 @@ from sisumaker.models.org import utcnow
 from sisumaker.models import INSTRUCTIONS, InboxItem, Position, StoredFile
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer
+from sisumaker.services.calendar import MAX_WORKING_DAYS, add_working_days, overdue_cutoff
 from sisumaker.services.errors import Conflict, NotFound, ValidationError
 from sisumaker.services.notifications import mark_item_read, notify
 from sisumaker.services.org import command_subtree_ids
@@ -49,6 +50,7 @@ class DispositionInput:
     other_instruction: str = ""
     note: str = ""
     deadline: date | None = None
+    deadline_working_days: int | None = None  # "... hari kerja": the service computes the date
     extra: dict = field(default_factory=dict)
 
 
@@ -88,6 +90,14 @@ def dispose_letter(viewer: Viewer, item_id: int, data: DispositionInput, today: 
         errors["note"] = "Catatan paling banyak 2.000 karakter."
     if data.deadline is not None and data.deadline < today:
         errors["deadline"] = "Batas waktu tidak boleh sebelum hari ini."
+    deadline = data.deadline
+    if data.deadline_working_days is not None:
+        if data.deadline is not None:
+            errors["deadline"] = "Isi tanggal batas waktu atau jumlah hari kerja, tidak keduanya."
+        elif not 1 <= data.deadline_working_days <= MAX_WORKING_DAYS:
+            errors["deadline"] = f"Jumlah hari kerja harus di antara 1 dan {MAX_WORKING_DAYS}."
+        else:
+            deadline = add_working_days(today, data.deadline_working_days)
     if errors:
         raise ValidationError(errors)
     active = set(db.session.scalars(select(InboxItem.position_id).where(
@@ -104,7 +114,7 @@ def dispose_letter(viewer: Viewer, item_id: int, data: DispositionInput, today: 
             confidential=item.confidential,
             from_position_id=item.position_id, from_user_id=viewer.user.id,
             instructions=json.dumps(instructions, ensure_ascii=False), note=data.note.strip(),
-            deadline=data.deadline,
+            deadline=deadline,
         )
         db.session.add(child)
         db.session.flush()
@@ -117,7 +127,8 @@ def dispose_letter(viewer: Viewer, item_id: int, data: DispositionInput, today: 
     db.session.flush()
     audit.record(viewer.user, "letter.dispose", "inbox_item", item.id,
                  {"letter": item.letter_id, "to": list(recipient_ids), "instructions": instructions,
-                  "deadline": str(data.deadline) if data.deadline else None})
+                  "deadline": str(deadline) if deadline else None,
+                  "deadline_working_days": data.deadline_working_days})
     return children
 
 
@@ -176,8 +187,9 @@ class TreeNode:
 
 
 def tracking_trees(viewer: Viewer, letter_id: int, today: date | None = None) -> list[TreeNode]:
-    """Rule: whoever holds a step sees the whole tree below it (recalled steps included, marked)."""
-    today = today or date.today()
+    """Rule: whoever holds a step sees the whole tree below it (recalled steps included, marked); a step is
+    overdue when its deadline (moved to the next working day when it falls on a day off) has passed."""
+    overdue_on_or_before = overdue_cutoff(today or date.today())
     items = list(db.session.scalars(select(InboxItem).where(InboxItem.letter_id == letter_id)
                                     .order_by(InboxItem.id)))
     by_parent: dict[int | None, list[InboxItem]] = {}
@@ -185,7 +197,7 @@ def tracking_trees(viewer: Viewer, letter_id: int, today: date | None = None) ->
         by_parent.setdefault(it.parent_id, []).append(it)
 
     def build(it: InboxItem) -> TreeNode:
-        overdue = bool(it.deadline and it.deadline < today and it.status in OPEN_STATUSES)
+        overdue = bool(it.deadline and it.deadline <= overdue_on_or_before and it.status in OPEN_STATUSES)
         return TreeNode(it, [build(c) for c in by_parent.get(it.id, [])], overdue)
 
     mine = [it for it in items if viewer.acts_for(it.position_id) and it.status != "ditarik"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sisumaker.extensions import db
 from sisumaker.models import InboxItem, Letter, RegisterEntry
 from sisumaker.services.access import Viewer, visible_letter_clause
+from sisumaker.services.calendar import soon_cutoff
 from sisumaker.services.dispositions import OPEN_STATUSES
 
 FILTERS = {
@@ -20,11 +21,11 @@ FILTERS = {
     "rahasia": "Rahasia",
 }
 PAGE_SIZE = 50
-DEADLINE_SOON_DAYS = 3
+DEADLINE_SOON_DAYS = 3  # working days
 
 
 def _conditions(today: date) -> dict:
-    soon = today + timedelta(days=DEADLINE_SOON_DAYS)
+    soon = soon_cutoff(today, DEADLINE_SOON_DAYS)  # working days: the holiday calendar counts
     return {
         "semua": None,
         "belum-dibaca": InboxItem.status == "diterima",
@@ -58,7 +59,7 @@ def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | N
         counts["belum-dibaca"] += n if status == "diterima" else 0
         counts["perlu-disposisi"] += n if kind != "tembusan" and status in ("diterima", "dibaca") else 0
         counts["rahasia"] += n if confidential else 0
-    soon = (today or date.today()) + timedelta(days=DEADLINE_SOON_DAYS)
+    soon = soon_cutoff(today or date.today(), DEADLINE_SOON_DAYS)
     counts["tenggat"] = db.session.scalar(
         select(func.count()).select_from(InboxItem)
         .where(*base, InboxItem.status.in_(OPEN_STATUSES), InboxItem.deadline.is_not(None),

@@ -194,6 +194,9 @@ def seed_demo(actor: User | None, *, password: str, production: bool, fixture: P
     from sisumaker.services.classification import seed_classifications
 
     seed_classifications()
+    from sisumaker.services.calendar import seed_holidays
+
+    seed_holidays()
     from sisumaker.services.numbering import seed_patterns
 
     seed_patterns()

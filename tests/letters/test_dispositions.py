@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.models import AuditEvent, InboxItem, Notification, Position
+from sisumaker.services.calendar import add_working_days
 from sisumaker.services.dispositions import (DispositionInput, dispose_letter, open_item, recall_disposition,
                                              report_progress, tracking_trees)
 from sisumaker.services.errors import Conflict, NotFound, ValidationError
@@ -225,7 +226,8 @@ def test_recipient_disposes_further_and_tree_shows_every_step_with_overdue_marks
     report_progress(viewer("kasi11.dinkes"), kasi.id, done=True, report="Data sudah dikirim.")
     db.session.commit()
 
-    later = soon + timedelta(days=1)
+    # a deadline on a day off is due on the next working day (services.calendar): overdue the day after that
+    later = add_working_days(soon, 0) + timedelta(days=1)
     (root,) = tracking_trees(viewer("bupati"), letter.letter_id, today=later)
     assert root.item.id == letter.id
     assert [(n.item.position_id, n.item.status, n.overdue) for n in root.children] == [

@@ -48,7 +48,8 @@ def dispose(item_id: int):
     r = FormReader(request.form)
     data = dispositions.DispositionInput(
         recipient_ids=r.ids("recipients"), instructions=tuple(request.form.getlist("instructions")),
-        other_instruction=r.text("other_instruction", 200), note=r.text("note", 2000), deadline=r.date("deadline"))
+        other_instruction=r.text("other_instruction", 200), note=r.text("note", 2000), deadline=r.date("deadline"),
+        deadline_working_days=r.integer("deadline_days") if request.form.get("deadline_days", "").strip() else None)
     try:
         r.raise_if_errors()
         children = dispositions.dispose_letter(v, item_id, data)

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from sisumaker.blueprints.common import is_fragment_request, viewer
 from sisumaker.extensions import db
-from sisumaker.services import inbox, notifications
+from sisumaker.services import calendar, inbox, notifications
 
 bp = Blueprint("inbox", __name__)
 
@@ -24,7 +24,8 @@ def index():
     items, more = inbox.inbox_items(v, key, position_id, page)
     counts = inbox.inbox_counts(v, position_id)
     ctx = dict(positions=v.positions, items=items, more=more, counts=counts, filters=inbox.FILTERS, current=key,
-               position_id=position_id, page=page, today=date.today())
+               position_id=position_id, page=page, today=date.today(),
+               overdue_cutoff=calendar.overdue_cutoff(date.today()))
     return render_template("inbox/_list.html" if is_fragment_request() else "inbox/page.html", **ctx)
 
 

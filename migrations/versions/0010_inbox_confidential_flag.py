@@ -1,7 +1,7 @@
 """inbox items carry their letter's confidentiality, for an index-only Rahasia count
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-26 07:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -92,3 +92,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp):
         app.register_blueprint(bp)
+    from sisumaker.blueprints.search.routes import bp as search_bp; app.register_blueprint(search_bp)  # noqa: E702

@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.register(app)
     cli.register(app)
     cli_signing.register(app)
+    from sisumaker import cli_archive; cli_archive.register(app)  # noqa: E702
     return app
 
 
@@ -93,3 +94,4 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp):
         app.register_blueprint(bp)
     from sisumaker.blueprints.search.routes import bp as search_bp; app.register_blueprint(search_bp)  # noqa: E702
+    from sisumaker.blueprints.archive.routes import bp as archive_bp; app.register_blueprint(archive_bp)  # noqa: E702

@@ -20,6 +20,7 @@ from sisumaker.models.outgoing import DRAFT_STATES
 from sisumaker.models.search import SEARCH_TSVECTOR
 from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, visible_letter_clause
 from sisumaker.services.errors import ValidationError
+from sisumaker.services.org import unit_subtree_ids
 from sisumaker.services.outgoing import visible_draft_clause
 
 PAGE_SIZE = 20
@@ -115,19 +116,6 @@ def unit_choices(viewer: Viewer) -> list[Unit]:
                                                       Unit.closed_on.is_(None)).order_by(Unit.name)))
 
 
-def _subtree(unit_id: int) -> list[int]:
-    rows = db.session.execute(select(Unit.id, Unit.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in rows:
-        children.setdefault(parent, []).append(uid)
-    out, stack = [], [unit_id]
-    while stack:
-        uid = stack.pop()
-        out.append(uid)
-        stack.extend(children.get(uid, ()))
-    return out
-
-
 def _visible(viewer: Viewer):
     """Rule: letters as services/access.py says; drafts as the outgoing module says; a disposition's note only to
     its sender and its (not recalled) recipient."""
@@ -157,7 +145,7 @@ def _filters(q: SearchQuery) -> list:
         out.append(doc.doc_date >= q.date_from)
     if q.date_to:
         out.append(doc.doc_date <= q.date_to)
-    units = _subtree(q.unit_id) if q.unit_id else None
+    units = unit_subtree_ids(q.unit_id) if q.unit_id else None
     entry_conds = [RegisterEntry.letter_id == Letter.id]
     if units is not None:
         entry_conds.append(RegisterEntry.unit_id.in_(units))

@@ -60,7 +60,8 @@ class SearchDocument(db.Model):
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_search_document_letter", "letter_id", "kind"),)
+    __table_args__ = (Index("ix_search_document_letter", "letter_id", "kind"),
+                      Index("ix_search_document_date", "doc_date", "id"))  # filters without words: newest first
 
 
 for _statement in SQLITE_DDL:

@@ -78,9 +78,11 @@ def visible_letter_clause(viewer: Viewer):
     item, entry = _VIS_ITEM, _VIS_ENTRY  # aliases: never correlate with an outer query's tables
     conditions = []
     if pids:
+        # "+ 0": the lookup goes by letter (a few items each), never by position (the Bupati has tens of
+        # thousands); without statistics SQLite would otherwise scan the position's items for every letter
         conditions.append(exists().where(
-            item.letter_id == Letter.id, item.position_id.in_(pids), item.status != "ditarik"))
-        conditions.append(exists().where(item.letter_id == Letter.id, item.from_position_id.in_(pids)))
+            item.letter_id == Letter.id, (item.position_id + 0).in_(pids), item.status != "ditarik"))
+        conditions.append(exists().where(item.letter_id == Letter.id, (item.from_position_id + 0).in_(pids)))
     if viewer.clerk_unit_ids:
         conditions.append(and_(
             Letter.sifat.not_in(CONFIDENTIAL),

@@ -77,6 +77,7 @@ class SearchResult:
     page: int
     has_more: bool
     terms: tuple[str, ...] = field(default=())
+    at_least: bool = False  # only the best-ranked matches were checked: "sedikitnya" total
 
 
 def terms_of(raw: str) -> tuple[str, ...]:
@@ -164,42 +165,77 @@ def _filters(q: SearchQuery) -> list:
     return out
 
 
-def _match(terms: tuple[str, ...]):
-    """(condition, rank order) for the terms on this database; better matches sort first."""
+WINDOWS = (1000, 10_000, 100_000)  # best-ranked matches checked first; wider only when too few are visible
+
+
+def _match_condition(terms: tuple[str, ...]):
+    """(source of matching document ids, its id column, condition, rank expression: lower sorts first)."""
     if db.session.get_bind().dialect.name == "postgresql":
         tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
         tsv = literal_column(f"({SEARCH_TSVECTOR})")
-        return tsv.op("@@")(tsq), func.ts_rank(tsv, tsq).desc()
+        return SearchDocument, SearchDocument.id, tsv.op("@@")(tsq), -func.ts_rank(tsv, tsq)
     fts = " ".join(f'"{t}"*' for t in terms)
-    return (text("search_fts MATCH :fts").bindparams(fts=fts),
-            func.bm25(literal_column("search_fts"), 10.0, 1.0).asc())
+    return (_FTS, _FTS.c.rowid, text("search_fts MATCH :fts").bindparams(fts=fts),
+            func.bm25(literal_column("search_fts"), 10.0, 1.0))
+
+
+def _ranked(terms: tuple[str, ...], window: int | None):
+    """The `window` best-ranked matching documents (all of them when None), as a CTE computed once per query
+    (MATERIALIZED: on SQLite the FTS5 match must run once, not once per joined row)."""
+    source, id_col, condition, rank = _match_condition(terms)
+    stmt = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
+    if window is not None:
+        stmt = stmt.order_by(rank).limit(window)
+    return stmt.cte("ranked").prefix_with("MATERIALIZED")
+
+
+def _matches_up_to(terms: tuple[str, ...], limit: int) -> int:
+    source, id_col, condition, _rank = _match_condition(terms)
+    inner = select(id_col).select_from(source).where(condition).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner))
+
+
+def _restrict(stmt, viewer: Viewer, q: SearchQuery):
+    doc = SearchDocument
+    return (stmt.outerjoin(Letter, Letter.id == doc.letter_id)
+            .outerjoin(Draft, Draft.id == doc.draft_id)
+            .outerjoin(InboxItem, InboxItem.id == doc.item_id)
+            .where(_visible(viewer), *_filters(q)))
 
 
 def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
-    """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page)."""
+    """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page).
+
+    Words: the best-ranked matches are checked first (WINDOWS); the window widens until the page is full or
+    every match was checked, so the order is exact; the count is exact (up to COUNT_CAP) once every match was
+    checked, otherwise "at least". Filters alone: newest first."""
     check_query(q)
     q = replace(q, page=max(1, min(q.page, 500)))
     terms = terms_of(q.text)
     if q.is_empty or not (viewer.position_ids or viewer.clerk_unit_ids):
         return SearchResult([], 0, False, q.page, False, terms)
     doc = SearchDocument
-    base = (select(doc.id).select_from(doc)
-            .outerjoin(Letter, Letter.id == doc.letter_id)
-            .outerjoin(Draft, Draft.id == doc.draft_id)
-            .outerjoin(InboxItem, InboxItem.id == doc.item_id)
-            .where(_visible(viewer), *_filters(q)))
-    order = [doc.doc_date.desc(), doc.id.desc()]
-    if terms:
-        condition, rank = _match(terms)
-        if db.session.get_bind().dialect.name == "sqlite":
-            base = base.join(_FTS, _FTS.c.rowid == doc.id)
-        base = base.where(condition)
-        order = [rank, *order]
-    total = db.session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
-    ids = list(db.session.scalars(base.order_by(*order).offset((q.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    docs = {d.id: d for d in db.session.scalars(select(doc).where(doc.id.in_(ids)))}
-    hits = describe_hits([docs[i] for i in ids[:PAGE_SIZE]], terms)
-    return SearchResult(hits, min(total, COUNT_CAP), total > COUNT_CAP, q.page, len(ids) > PAGE_SIZE, terms)
+    need = q.page * PAGE_SIZE + 1
+    fetch = max(COUNT_CAP + 1, need)
+    newest = [doc.doc_date.desc(), doc.id.desc()]
+    complete = True
+    if not terms:
+        ids = list(db.session.scalars(_restrict(select(doc.id).select_from(doc), viewer, q)
+                                      .order_by(*newest).limit(fetch)))
+    else:
+        matches = _matches_up_to(terms, WINDOWS[-1] + 1)
+        for window in WINDOWS + (None,):
+            complete = window is None or matches <= window
+            ranked = _ranked(terms, None if complete else window)
+            stmt = _restrict(select(doc.id).select_from(ranked).join(doc, doc.id == ranked.c.doc_id), viewer, q)
+            ids = list(db.session.scalars(stmt.order_by(ranked.c.rank, *newest).limit(fetch)))
+            if complete or len(ids) >= need:
+                break
+    page_ids = ids[(q.page - 1) * PAGE_SIZE:q.page * PAGE_SIZE]
+    docs = {d.id: d for d in db.session.scalars(select(doc).where(doc.id.in_(page_ids)))}
+    hits = describe_hits([docs[i] for i in page_ids], terms)
+    return SearchResult(hits, min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP, q.page, len(ids) >= need, terms,
+                        at_least=not complete)
 
 
 def describe_hits(docs: list[SearchDocument], terms: tuple[str, ...]) -> list[Hit]:

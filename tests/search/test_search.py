@@ -158,3 +158,18 @@ def test_the_page_works_without_javascript_and_as_an_htmx_fragment(ctx, client_f
     assert bad.status_code == 422 and "Tanggal tidak valid" in bad.get_data(as_text=True)
     other = client_for("kadis.dinkes").get("/cari?q=pasar").get_data(as_text=True)
     assert "Peresmian" not in other and "Tidak ada hasil" in other
+
+
+def test_widening_windows_keep_the_exact_order_and_say_at_least(ctx, monkeypatch):
+    """Only the best-ranked matches are checked first; a page the window cannot fill widens it."""
+    for i in range(6):
+        register(perihal=f"Rekap kenari {'kenari ' * i}nomor {i}")
+    register("tu.dinkes", perihal="Kenari kenari kenari kenari kenari kenari kenari dinkes", to=("kadis.dinkes",))
+    full = [h.letter_id for h in find("tu.setda", "kenari").hits]
+    assert len(full) == 6
+    monkeypatch.setattr(s, "WINDOWS", (2, 4))
+    monkeypatch.setattr(s, "PAGE_SIZE", 2)
+    narrow = find("tu.setda", "kenari")
+    assert [h.letter_id for h in narrow.hits] == full[:2] and narrow.at_least and narrow.has_more
+    assert [h.letter_id for h in find("tu.setda", "kenari", page=3).hits] == full[4:6]
+    assert not find("tu.setda", "kenari", page=3).has_more

@@ -51,7 +51,7 @@ APP_ROOT = ROOT  # the checkout whose sisumaker/ is built, checked and served (-
 FLOOR_DIR = (ROOT.parent / "shared" / "bench").resolve()
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-sisumaker-2026"
-BUILD_VERSION = 2  # bump when the generated data changes shape: cached databases are rebuilt
+BUILD_VERSION = 3  # bump when the generated data changes shape: cached databases are rebuilt
 UTC = timezone.utc
 WIB = timezone(timedelta(hours=7))
 GOAL = 0.5

@@ -9,6 +9,7 @@ import json
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
@@ -29,6 +30,7 @@ def upgrade():
     sa.Column('doc_date', sa.Date(), nullable=True),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['inbox_item.id'], ),
     sa.ForeignKeyConstraint(['letter_id'], ['letter.id'], ),
@@ -46,13 +48,20 @@ def upgrade():
         for statement in SQLITE_DDL:
             op.execute(statement)
     else:
-        op.execute(POSTGRES_DDL)
+        for statement in POSTGRES_DDL:
+            op.execute(statement)
     _fill_index()
 
 
-TSVECTOR = ("setweight(to_tsvector('simple', coalesce(search_document.title, '')), 'A') || "
-            "setweight(to_tsvector('simple', coalesce(search_document.body, '')), 'B')")
-POSTGRES_DDL = f"CREATE INDEX ix_search_document_fts ON search_document USING gin (({TSVECTOR}))"
+_WORDS = "regexp_replace(coalesce(NEW.{0}, ''), '[^[:alnum:]]+', ' ', 'g')"
+POSTGRES_DDL = (
+    "CREATE FUNCTION search_document_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"NEW.tsv := setweight(to_tsvector('simple', {_WORDS.format('title')}), 'A') || "
+    f"setweight(to_tsvector('simple', {_WORDS.format('body')}), 'B'); RETURN NEW; END $$",
+    "CREATE TRIGGER search_document_tsv BEFORE INSERT OR UPDATE ON search_document "
+    "FOR EACH ROW EXECUTE FUNCTION search_document_tsv()",
+    "CREATE INDEX ix_search_document_fts ON search_document USING gin (tsv)",
+)
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_document', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')",
@@ -105,4 +114,6 @@ def downgrade():
         batch_op.drop_index('ix_search_document_letter')
 
     op.drop_table('search_document')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS search_document_tsv()")
     # ### end Alembic commands ###

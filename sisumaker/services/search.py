@@ -17,7 +17,6 @@ from sqlalchemy import and_, column, exists, func, literal_column, or_, select, 
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Draft, InboxItem, Letter, Position, RegisterEntry, SearchDocument, Unit
 from sisumaker.models.outgoing import DRAFT_STATES
-from sisumaker.models.search import SEARCH_TSVECTOR
 from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, visible_letter_clause
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.org import unit_subtree_ids
@@ -82,8 +81,8 @@ class SearchResult:
 
 def terms_of(raw: str) -> tuple[str, ...]:
     """The words of a query (letters and digits only, lower case): nothing else reaches the match syntax."""
-    words = re.findall(r"\w+", (raw or "").lower())
-    return tuple(dict.fromkeys(w for w in words if w != "_"))[:MAX_TERMS]
+    words = re.findall(r"[^\W_]+", (raw or "").lower())  # "_" separates words, as in both tokenizers
+    return tuple(dict.fromkeys(words))[:MAX_TERMS]
 
 
 def check_query(q: SearchQuery) -> None:
@@ -172,7 +171,7 @@ def _match_condition(terms: tuple[str, ...]):
     """(source of matching document ids, its id column, condition, rank expression: lower sorts first)."""
     if db.session.get_bind().dialect.name == "postgresql":
         tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-        tsv = literal_column(f"({SEARCH_TSVECTOR})")
+        tsv = SearchDocument.tsv
         return SearchDocument, SearchDocument.id, tsv.op("@@")(tsq), -func.ts_rank(tsv, tsq)
     fts = " ".join(f'"{t}"*' for t in terms)
     return (_FTS, _FTS.c.rowid, text("search_fts MATCH :fts").bindparams(fts=fts),

@@ -173,3 +173,9 @@ def test_widening_windows_keep_the_exact_order_and_say_at_least(ctx, monkeypatch
     assert [h.letter_id for h in narrow.hits] == full[:2] and narrow.at_least and narrow.has_more
     assert [h.letter_id for h in find("tu.setda", "kenari", page=3).hits] == full[4:6]
     assert not find("tu.setda", "kenari", page=3).has_more
+
+
+def test_parts_of_a_letter_number_are_words_on_both_databases(ctx):
+    register(perihal="Sosialisasi aplikasi", number="800/1234/BKPSDM_Kab/2026", sender="Badan Kepegawaian")
+    for text in ("bkpsdm", "1234", "800/1234", "kab", "bkpsdm kab 2026"):
+        assert titles(find("tu.setda", text)) == ["Sosialisasi aplikasi"], text

@@ -17,7 +17,7 @@ from sqlalchemy import and_, column, exists, func, literal_column, or_, select, 
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Draft, InboxItem, Letter, Position, RegisterEntry, SearchDocument, Unit
 from sisumaker.models.outgoing import DRAFT_STATES
-from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, visible_letter_clause
+from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of, visible_letter_clause
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.org import unit_subtree_ids
 from sisumaker.services.outgoing import visible_draft_clause
@@ -164,6 +164,7 @@ def _filters(q: SearchQuery) -> list:
     return out
 
 
+AGENDA_LABEL = re.compile(r"\s*(?:agenda\s*)?(\d{1,7})\s*/\s*(\d{4})\s*", re.IGNORECASE)
 WINDOWS = (1000, 10_000, 100_000)  # best-ranked matches checked first; wider only when too few are visible
 
 
@@ -202,6 +203,20 @@ def _restrict(stmt, viewer: Viewer, q: SearchQuery):
             .where(_visible(viewer), *_filters(q)))
 
 
+def _agenda_hits(viewer: Viewer, q: SearchQuery) -> list[int]:
+    """A query that is an agenda number ("15/2026") finds that line of the viewer's own registers first
+    (agenda numbers are per unit: another unit's 15/2026 is another letter)."""
+    m = AGENDA_LABEL.fullmatch(q.text or "")
+    if m is None:
+        return []
+    units = set(viewer.clerk_unit_ids) | {u.id for u in (register_unit_of(ap.position) for ap in viewer.positions)
+                                          if u is not None}
+    entry = exists().where(RegisterEntry.letter_id == SearchDocument.letter_id, RegisterEntry.unit_id.in_(units),
+                           RegisterEntry.agenda_number == int(m[1]), RegisterEntry.year == int(m[2]))
+    stmt = _restrict(select(SearchDocument.id).select_from(SearchDocument), viewer, q)
+    return list(db.session.scalars(stmt.where(SearchDocument.kind == "surat", entry)))
+
+
 def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
     """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page).
 
@@ -230,6 +245,8 @@ def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
             ids = list(db.session.scalars(stmt.order_by(ranked.c.rank, *newest).limit(fetch)))
             if complete or len(ids) >= need:
                 break
+        exact = _agenda_hits(viewer, q)
+        ids = exact + [i for i in ids if i not in frozenset(exact)] if exact else ids
     page_ids = ids[(q.page - 1) * PAGE_SIZE:q.page * PAGE_SIZE]
     docs = {d.id: d for d in db.session.scalars(select(doc).where(doc.id.in_(page_ids)))}
     hits = describe_hits([docs[i] for i in page_ids], terms)

@@ -179,3 +179,14 @@ def test_parts_of_a_letter_number_are_words_on_both_databases(ctx):
     register(perihal="Sosialisasi aplikasi", number="800/1234/BKPSDM_Kab/2026", sender="Badan Kepegawaian")
     for text in ("bkpsdm", "1234", "800/1234", "kab", "bkpsdm kab 2026"):
         assert titles(find("tu.setda", text)) == ["Sosialisasi aplikasi"], text
+
+
+def test_an_agenda_number_finds_the_line_of_ones_own_register_first(ctx):
+    entry = register(perihal="Surat yang dicari lewat agenda")
+    other = register("tu.dinkes", perihal="Agenda unit lain", to=("kadis.dinkes",))
+    label = entry.agenda_label
+    assert titles(find("tu.setda", label))[0] == "Surat yang dicari lewat agenda"
+    assert titles(find("tu.setda", f"agenda {label}"))[0] == "Surat yang dicari lewat agenda"
+    assert "Agenda unit lain" not in titles(find("tu.setda", other.agenda_label))
+    assert titles(find("tu.dinkes", other.agenda_label))[0] == "Agenda unit lain"
+    assert titles(find("bupati", label))[0] == "Surat yang dicari lewat agenda"  # the Setda keeps his register

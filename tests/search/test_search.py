@@ -11,7 +11,7 @@ from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.services import search as s
 from sisumaker.services.letters import cancel_entry
-from tests.letters.support import dispose, pos, register, root_item, viewer
+from tests.letters.support import dispose, register, root_item, viewer
 
 TODAY = date.today()
 

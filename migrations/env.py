@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from sisumaker.models.search import is_search_db_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -93,6 +95,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # the full-text objects (FTS5 table, GIN expression index) are made by DDL, not described by the models
+    conf_args.setdefault("include_name", lambda name, type_, parent: not is_search_db_object(name))
 
     connectable = get_engine()
 

@@ -33,13 +33,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from sisumaker import cli, cli_signing, errors, mail_hook, security, templating  # noqa: F401  (mail_hook: session events)
+    from sisumaker import cli, cli_archive, cli_signing, errors, mail_hook, security, templating  # noqa: F401
 
     errors.register(app)
     security.register(app)
     templating.register(app)
     cli.register(app)
     cli_signing.register(app)
+    cli_archive.register(app)
     return app
 
 
@@ -89,11 +90,12 @@ def _register_blueprints(app: Flask) -> None:
     from sisumaker.blueprints.outgoing.routes import bp as outgoing_bp
     from sisumaker.blueprints.signing.routes import bp as signing_bp
     from sisumaker.blueprints.verify.routes import bp as verify_bp
-
-    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp):
-        app.register_blueprint(bp)
     from sisumaker.blueprints.admin import bp as admin_bp
-    app.register_blueprint(admin_bp)
     from sisumaker.blueprints.records.routes import bp as records_bp  # calendar, retention (JRA)
     from sisumaker.blueprints.dashboard.routes import bp as dashboard_bp  # adoption dashboard
-    app.register_blueprint(records_bp), app.register_blueprint(dashboard_bp)
+    from sisumaker.blueprints.search.routes import bp as search_bp
+    from sisumaker.blueprints.archive.routes import bp as archive_bp  # buku agenda, bulk export
+
+    for bp in (auth_bp, health_bp, inbox_bp, letters_bp, dispositions_bp, outgoing_bp, signing_bp, verify_bp,
+               admin_bp, records_bp, dashboard_bp, search_bp, archive_bp):
+        app.register_blueprint(bp)

@@ -1,7 +1,7 @@
 """records: holiday calendar (seeded with the 2026 SKB 3 Menteri), dashboard indexes
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-26 07:01:11.660160
 
 """
@@ -16,7 +16,7 @@ from sisumaker.services.calendar import HOLIDAYS_2026
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

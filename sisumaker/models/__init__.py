@@ -7,6 +7,7 @@ from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, Agend
 from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, Unit, User
 from sisumaker.models.outgoing import (Draft, DraftRecipient, DraftVersion, NumberCounter, NumberPattern,
                                        RecipientGroup, RecipientGroupMember, ReviewStep)
+from sisumaker.models.search import SearchDocument
 from sisumaker.models.signing import Certificate, OfficialSigning, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
@@ -15,5 +16,5 @@ __all__ = [
     "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
     "Certificate", "OfficialSigning", "SignatureRequest", "SignBatch", "SignDocument",
     "Draft", "DraftRecipient", "DraftVersion", "NumberCounter", "NumberPattern", "RecipientGroup",
-    "RecipientGroupMember", "ReviewStep", "Holiday", "HOLIDAY_KINDS",
+    "RecipientGroupMember", "ReviewStep", "Holiday", "HOLIDAY_KINDS", "SearchDocument",
 ]

@@ -78,9 +78,14 @@ def visible_letter_clause(viewer: Viewer):
     item, entry = _VIS_ITEM, _VIS_ENTRY  # aliases: never correlate with an outer query's tables
     conditions = []
     if pids:
-        conditions.append(exists().where(
-            item.letter_id == Letter.id, item.position_id.in_(pids), item.status != "ditarik"))
-        conditions.append(exists().where(item.letter_id == Letter.id, item.from_position_id.in_(pids)))
+        to_col, from_col = item.position_id, item.from_position_id
+        if db.session.get_bind().dialect.name == "sqlite":
+            # "+ 0": look items up by letter (a few each), never by position (the Bupati has tens of thousands):
+            # without statistics SQLite would scan the position's items for every letter. PostgreSQL plans
+            # this itself, and needs the plain columns to use its indexes.
+            to_col, from_col = to_col + 0, from_col + 0
+        conditions.append(exists().where(item.letter_id == Letter.id, to_col.in_(pids), item.status != "ditarik"))
+        conditions.append(exists().where(item.letter_id == Letter.id, from_col.in_(pids)))
     if viewer.clerk_unit_ids:
         conditions.append(and_(
             Letter.sifat.not_in(CONFIDENTIAL),

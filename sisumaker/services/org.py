@@ -91,6 +91,21 @@ def command_subtree_ids(root_id: int) -> set[int]:
     return set(db.session.execute(_DESCENDANTS, {"start": root_id}).scalars())
 
 
+def unit_subtree_ids(unit_id: int) -> list[int]:
+    """The unit and every unit below it (the tree is small: one query, walked in Python)."""
+    from sisumaker.models import Unit
+
+    children: dict[int | None, list[int]] = {}
+    for uid, parent in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent, []).append(uid)
+    out, stack = [], [unit_id]
+    while stack:
+        uid = stack.pop()
+        out.append(uid)
+        stack.extend(children.get(uid, ()))
+    return out
+
+
 def chain_of_command(position_id: int) -> list[Position]:
     """The position and its superiors up to the head of the regency, nearest first."""
     ids = db.session.execute(_ANCESTORS, {"start": position_id}).scalars().all()

@@ -272,11 +272,15 @@ def changes_since(draft: Draft, seen_version: int) -> list[str]:
 
 def visible_drafts(viewer: Viewer) -> list[Draft]:
     """The drafter's own drafts and every draft whose chain includes one of the viewer's positions."""
+    return list(db.session.scalars(select(Draft).where(visible_draft_clause(viewer))
+                                   .order_by(Draft.waiting_since.desc()).limit(200)))
+
+
+def visible_draft_clause(viewer: Viewer):
+    """SQL condition on Draft: its drafter, and the positions in its chain (reviewers and signer) see it."""
     pids = list(viewer.position_ids) or [-1]
     in_chain = select(ReviewStep.draft_id).where(ReviewStep.position_id.in_(pids))
-    return list(db.session.scalars(select(Draft).where(or_(
-        Draft.drafter_id == viewer.user.id, Draft.id.in_(in_chain), Draft.signer_position_id.in_(pids)))
-        .order_by(Draft.waiting_since.desc()).limit(200)))
+    return or_(Draft.drafter_id == viewer.user.id, Draft.id.in_(in_chain), Draft.signer_position_id.in_(pids))
 
 
 def get_visible_draft(viewer: Viewer, draft_id: int) -> Draft:
@@ -289,4 +293,4 @@ def get_visible_draft(viewer: Viewer, draft_id: int) -> Draft:
 
 
 __all__ = ["DraftContent", "Routing", "save_draft", "submit", "approve", "return_draft", "changes_since",
-           "visible_drafts", "get_visible_draft", "waiting_position_id", "content_of", "lines", "GROUPS"]
+           "visible_drafts", "visible_draft_clause", "get_visible_draft", "waiting_position_id", "content_of", "lines", "GROUPS"]

@@ -13,6 +13,13 @@ from sisumaker.services.access import Viewer, register_unit_of
 from sisumaker.services.dispositions import get_own_item, instructions_of
 
 
+def kop_for(unit: Unit | None) -> Kop:
+    """The letterhead of a unit's documents: the regency (the root unit's name) and the unit."""
+    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+    regency = (root.name if root else "Kabupaten").removeprefix("Pemerintah ").strip()
+    return Kop(regency=regency, unit_name=unit.name if unit else "", address=(unit.address or "") if unit else "")
+
+
 def _step(group: list[InboxItem]) -> DispositionStep:
     first = group[0]
     user = db.session.get(User, first.from_user_id) if first.from_user_id else None
@@ -53,10 +60,7 @@ def disposition_sheet_pdf(viewer: Viewer, item_id: int) -> bytes:
         entry = db.session.scalar(select(RegisterEntry).where(RegisterEntry.letter_id == letter.id,
                                                               RegisterEntry.unit_id == unit.id))
     entry = entry or (letter.entries[0] if letter.entries else None)
-    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
-    regency = (root.name if root else "Kabupaten").removeprefix("Pemerintah ").strip()
-    kop_unit = entry.unit if entry else unit
-    kop = Kop(regency=regency, unit_name=kop_unit.name if kop_unit else "", address=(kop_unit.address or "") if kop_unit else "")
+    kop = kop_for(entry.unit if entry else unit)
     sheet_letter = SheetLetter(
         sender=letter.sender, number=letter.number, letter_date=letter.letter_date,
         received_date=entry.received_on if entry else letter.letter_date,

@@ -1,0 +1,325 @@
+"""Search over everything the acting user may see: letters, outgoing drafts and dispositions.
+
+Full text on both databases (SQLite FTS5 with bm25, PostgreSQL `simple` tsvector with ts_rank) over the index
+kept by services/search_index.py; every word typed must match (as a word prefix, so results follow typing).
+The visibility rule is the letters' own (services/access.py) and the outgoing module's for drafts, applied in
+the same SQL as the match, so neither the hits nor their count ever include what the user may not see.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from markupsafe import Markup, escape
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table, text
+
+from sisumaker.extensions import db
+from sisumaker.models import JENIS, SIFAT, Draft, InboxItem, Letter, Position, RegisterEntry, SearchDocument, Unit
+from sisumaker.models.outgoing import DRAFT_STATES
+from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of, visible_letter_clause
+from sisumaker.services.errors import ValidationError
+from sisumaker.services.org import unit_subtree_ids
+from sisumaker.services.outgoing import visible_draft_clause
+
+PAGE_SIZE = 20
+COUNT_CAP = 1000  # "lebih dari 1.000": counting every match of a common word costs more than it tells
+MAX_TERMS = 8
+DIRECTIONS = {"masuk": "Surat masuk", "keluar": "Surat keluar"}
+REGISTER_STATUSES = {"aktif": "Tercatat (aktif)", "dibatalkan": "Agenda dibatalkan"}
+DRAFT_STATUSES = {"konsep": "Konsep", "review": "Dalam pemeriksaan (paraf)", "dikembalikan": "Dikembalikan",
+                  "siap": "Siap ditandatangani", "ditandatangani": "Ditandatangani", "terkirim": "Terkirim"}
+STATUSES = {**REGISTER_STATUSES, **DRAFT_STATUSES}
+assert set(DRAFT_STATUSES) == set(DRAFT_STATES)
+_FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (models/search.py)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the search form asks; empty fields do not filter."""
+
+    text: str = ""
+    direction: str = ""
+    unit_id: int | None = None
+    jenis: str = ""
+    sifat: str = ""
+    klasifikasi: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str = ""
+    page: int = 1
+
+    @property
+    def is_empty(self) -> bool:
+        return not (terms_of(self.text) or self.direction or self.unit_id or self.jenis or self.sifat
+                    or self.klasifikasi or self.date_from or self.date_to or self.status)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # surat | konsep | disposisi
+    letter_id: int | None
+    draft_id: int | None
+    title: Markup
+    snippet: Markup
+    meta: str
+    doc_date: date | None
+    sifat: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    capped: bool
+    page: int
+    has_more: bool
+    terms: tuple[str, ...] = field(default=())
+    at_least: bool = False  # only the best-ranked matches were checked: "sedikitnya" total
+
+
+def terms_of(raw: str) -> tuple[str, ...]:
+    """The words of a query (letters and digits only, lower case): nothing else reaches the match syntax."""
+    words = re.findall(r"[^\W_]+", (raw or "").lower())  # "_" separates words, as in both tokenizers
+    return tuple(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def check_query(q: SearchQuery) -> None:
+    """Rule: a query with unknown choices or an inverted date range is refused with a message per field."""
+    errors = {}
+    if len(q.text) > 200:
+        errors["q"] = "Kata kunci paling banyak 200 karakter."
+    if q.direction and q.direction not in DIRECTIONS:
+        errors["arah"] = "Pilihan arah surat tidak valid."
+    if q.jenis and q.jenis not in JENIS:
+        errors["jenis"] = "Jenis naskah tidak dikenal."
+    if q.sifat and q.sifat not in SIFAT:
+        errors["sifat"] = "Sifat surat tidak dikenal."
+    if q.status and q.status not in STATUSES:
+        errors["status"] = "Status tidak dikenal."
+    if q.klasifikasi and not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3})*", q.klasifikasi):
+        errors["klasifikasi"] = "Kode klasifikasi tidak valid (contoh: 800 atau 000.8.3)."
+    if q.date_from and q.date_to and q.date_from > q.date_to:
+        errors["sampai"] = "Tanggal akhir tidak boleh sebelum tanggal awal."
+    if q.unit_id is not None and db.session.get(Unit, q.unit_id) is None:
+        errors["unit"] = "Unit tidak dikenal."
+    if errors:
+        raise ValidationError(errors)
+
+
+def unit_choices(viewer: Viewer) -> list[Unit]:
+    """Units offered in the filter: the registering units down to kecamatan, and the viewer's own."""
+    kinds = tuple(k for k in REGISTER_UNIT_KINDS if k not in ("kelurahan", "desa"))
+    own = {ap.position.unit_id for ap in viewer.positions} | set(viewer.clerk_unit_ids)
+    return list(db.session.scalars(select(Unit).where(or_(Unit.kind.in_(kinds), Unit.id.in_(own)),
+                                                      Unit.closed_on.is_(None)).order_by(Unit.name)))
+
+
+def _visible(viewer: Viewer):
+    """Rule: letters as services/access.py says; drafts as the outgoing module says; a disposition's note only to
+    its sender and its (not recalled) recipient."""
+    doc = SearchDocument
+    pids = list(viewer.position_ids) or [-1]
+    own_item = or_(and_(InboxItem.position_id.in_(pids), InboxItem.status != "ditarik"),
+                   InboxItem.from_position_id.in_(pids))
+    return or_(and_(doc.kind == "surat", visible_letter_clause(viewer)),
+               and_(doc.kind == "konsep", visible_draft_clause(viewer)),
+               and_(doc.kind == "disposisi", own_item))
+
+
+def _filters(q: SearchQuery) -> list:
+    doc, out = SearchDocument, []
+    if q.direction == "masuk":
+        out.append(and_(doc.kind != "konsep", Letter.direction == "masuk"))
+    elif q.direction == "keluar":
+        out.append(or_(doc.kind == "konsep", Letter.direction == "keluar"))
+    if q.jenis:
+        out.append(or_(Letter.jenis == q.jenis, Draft.jenis == q.jenis))
+    if q.sifat:
+        out.append(or_(Letter.sifat == q.sifat, Draft.sifat == q.sifat))
+    if q.klasifikasi:
+        code = func.coalesce(Letter.classification_code, Draft.classification_code)
+        out.append(or_(code == q.klasifikasi, code.like(q.klasifikasi + ".%")))
+    if q.date_from:
+        out.append(doc.doc_date >= q.date_from)
+    if q.date_to:
+        out.append(doc.doc_date <= q.date_to)
+    units = unit_subtree_ids(q.unit_id) if q.unit_id else None
+    entry_conds = [RegisterEntry.letter_id == Letter.id]
+    if units is not None:
+        entry_conds.append(RegisterEntry.unit_id.in_(units))
+    if q.status in REGISTER_STATUSES:
+        entry_conds.append(RegisterEntry.status == q.status)
+    if units is not None or q.status in REGISTER_STATUSES:
+        letter_cond = and_(doc.kind != "konsep", exists().where(*entry_conds))
+        if q.status in REGISTER_STATUSES:
+            out.append(letter_cond)
+        else:
+            positions = select(Position.id).where(Position.unit_id.in_(units))
+            out.append(or_(letter_cond, and_(doc.kind == "konsep", or_(
+                Draft.drafter_position_id.in_(positions), Draft.signer_position_id.in_(positions)))))
+    if q.status in DRAFT_STATUSES:
+        out.append(and_(doc.kind == "konsep", Draft.status == q.status))
+    return out
+
+
+AGENDA_LABEL = re.compile(r"\s*(?:agenda\s*)?(\d{1,7})\s*/\s*(\d{4})\s*", re.IGNORECASE)
+WINDOWS = (1000, 10_000, 100_000)  # best-ranked matches checked first; wider only when too few are visible
+
+
+def _match_condition(terms: tuple[str, ...]):
+    """(source of matching document ids, its id column, condition, rank expression: lower sorts first)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
+        tsv = SearchDocument.tsv
+        return SearchDocument, SearchDocument.id, tsv.op("@@")(tsq), -func.ts_rank(tsv, tsq)
+    fts = " ".join(f'"{t}"*' for t in terms)
+    return (_FTS, _FTS.c.rowid, text("search_fts MATCH :fts").bindparams(fts=fts),
+            func.bm25(literal_column("search_fts"), 10.0, 1.0))
+
+
+def _ranked(terms: tuple[str, ...], window: int | None):
+    """The `window` best-ranked matching documents (all of them when None), as a CTE computed once per query
+    (MATERIALIZED: on SQLite the FTS5 match must run once, not once per joined row)."""
+    source, id_col, condition, rank = _match_condition(terms)
+    stmt = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
+    if window is not None:
+        stmt = stmt.order_by(rank).limit(window)
+    return stmt.cte("ranked").prefix_with("MATERIALIZED")
+
+
+def _matches_up_to(terms: tuple[str, ...], limit: int) -> int:
+    source, id_col, condition, _rank = _match_condition(terms)
+    inner = select(id_col).select_from(source).where(condition).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner))
+
+
+def _restrict(stmt, viewer: Viewer, q: SearchQuery):
+    doc = SearchDocument
+    return (stmt.outerjoin(Letter, Letter.id == doc.letter_id)
+            .outerjoin(Draft, Draft.id == doc.draft_id)
+            .outerjoin(InboxItem, InboxItem.id == doc.item_id)
+            .where(_visible(viewer), *_filters(q)))
+
+
+def _agenda_hits(viewer: Viewer, q: SearchQuery) -> list[int]:
+    """A query that is an agenda number ("15/2026") finds that line of the viewer's own registers first
+    (agenda numbers are per unit: another unit's 15/2026 is another letter)."""
+    m = AGENDA_LABEL.fullmatch(q.text or "")
+    if m is None:
+        return []
+    units = set(viewer.clerk_unit_ids) | {u.id for u in (register_unit_of(ap.position) for ap in viewer.positions)
+                                          if u is not None}
+    entry = exists().where(RegisterEntry.letter_id == SearchDocument.letter_id, RegisterEntry.unit_id.in_(units),
+                           RegisterEntry.agenda_number == int(m[1]), RegisterEntry.year == int(m[2]))
+    stmt = _restrict(select(SearchDocument.id).select_from(SearchDocument), viewer, q)
+    return list(db.session.scalars(stmt.where(SearchDocument.kind == "surat", entry)))
+
+
+def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
+    """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page).
+
+    Words: the best-ranked matches are checked first (WINDOWS); the window widens until the page is full or
+    every match was checked, so the order is exact; the count is exact (up to COUNT_CAP) once every match was
+    checked, otherwise "at least". Filters alone: newest first."""
+    check_query(q)
+    q = replace(q, page=max(1, min(q.page, 500)))
+    terms = terms_of(q.text)
+    if q.is_empty or not (viewer.position_ids or viewer.clerk_unit_ids):
+        return SearchResult([], 0, False, q.page, False, terms)
+    doc = SearchDocument
+    need = q.page * PAGE_SIZE + 1
+    fetch = max(COUNT_CAP + 1, need)
+    newest = [doc.doc_date.desc(), doc.id.desc()]
+    complete = True
+    if not terms:
+        ids = list(db.session.scalars(_restrict(select(doc.id).select_from(doc), viewer, q)
+                                      .order_by(*newest).limit(fetch)))
+    else:
+        matches = _matches_up_to(terms, WINDOWS[-1] + 1)
+        for window in WINDOWS + (None,):
+            complete = window is None or matches <= window
+            ranked = _ranked(terms, None if complete else window)
+            stmt = _restrict(select(doc.id).select_from(ranked).join(doc, doc.id == ranked.c.doc_id), viewer, q)
+            ids = list(db.session.scalars(stmt.order_by(ranked.c.rank, *newest).limit(fetch)))
+            if complete or len(ids) >= need:
+                break
+        exact = _agenda_hits(viewer, q)
+        ids = exact + [i for i in ids if i not in frozenset(exact)] if exact else ids
+    page_ids = ids[(q.page - 1) * PAGE_SIZE:q.page * PAGE_SIZE]
+    docs = {d.id: d for d in db.session.scalars(select(doc).where(doc.id.in_(page_ids)))}
+    hits = describe_hits([docs[i] for i in page_ids], terms)
+    return SearchResult(hits, min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP, q.page, len(ids) >= need, terms,
+                        at_least=not complete)
+
+
+def describe_hits(docs: list[SearchDocument], terms: tuple[str, ...]) -> list[Hit]:
+    """The hits as shown: title and a snippet with the matched words marked (escaped first, then marked)."""
+    letters = {x.id: x for x in db.session.scalars(select(Letter).where(
+        Letter.id.in_({d.letter_id for d in docs if d.letter_id})))}
+    drafts = {x.id: x for x in db.session.scalars(select(Draft).where(
+        Draft.id.in_({d.draft_id for d in docs if d.draft_id})))}
+    items = {x.id: x for x in db.session.scalars(select(InboxItem).where(
+        InboxItem.id.in_({d.item_id for d in docs if d.item_id})))}
+    hits = []
+    for d in docs:
+        if d.kind == "konsep":
+            draft = drafts[d.draft_id]
+            hits.append(Hit("konsep", draft.letter_id, draft.id, highlight(draft.perihal, terms),
+                            snippet(d.body, terms), f"{JENIS.get(draft.jenis, draft.jenis)} · "
+                            f"{DRAFT_STATUSES.get(draft.status, draft.status)}" + (f" · No. {draft.number}"
+                                                                                  if draft.number else ""),
+                            d.doc_date, draft.sifat, "Konsep surat keluar"))
+            continue
+        letter = letters[d.letter_id]
+        meta = f"{letter.sender} · No. {letter.number}"
+        if d.kind == "disposisi":
+            item = items[d.item_id]
+            who = item.from_position.title if item.from_position else ""
+            hits.append(Hit("disposisi", letter.id, None, highlight(letter.perihal, terms),
+                            snippet(f"{item.note} {item.report}".strip() or d.body, terms),
+                            f"Disposisi {who} kepada {item.position.title}", d.doc_date, letter.sifat,
+                            "Disposisi"))
+            continue
+        body = " ".join(x for x in (letter.summary, letter.sender, letter.number, letter.event_place or "") if x)
+        hits.append(Hit("surat", letter.id, None, highlight(letter.perihal, terms), snippet(body, terms), meta,
+                        d.doc_date, letter.sifat, DIRECTIONS.get(letter.direction, "Surat")))
+    return hits
+
+
+def _pattern(terms: tuple[str, ...]) -> re.Pattern | None:
+    if not terms:
+        return None
+    words = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{words})\w*", re.IGNORECASE)
+
+
+def highlight(raw: str, terms: tuple[str, ...]) -> Markup:
+    """The text with each word that starts with a search term in <mark>; every piece is HTML-escaped first."""
+    raw = raw or ""
+    pattern = _pattern(terms)
+    if pattern is None:
+        return escape(raw)
+    out, pos = [], 0
+    for m in pattern.finditer(raw):
+        out += [escape(raw[pos:m.start()]), Markup("<mark>"), escape(m.group(0)), Markup("</mark>")]
+        pos = m.end()
+    out.append(escape(raw[pos:]))
+    return Markup("").join(out)
+
+
+def snippet(raw: str, terms: tuple[str, ...], width: int = 220) -> Markup:
+    """A window of the text around its first matched word (or its start), highlighted."""
+    raw = " ".join((raw or "").split())
+    pattern = _pattern(terms)
+    m = pattern.search(raw) if pattern else None
+    start = 0
+    if m and m.start() > width // 3:
+        start = raw.rfind(" ", 0, m.start() - width // 3) + 1
+    end = min(len(raw), start + width)
+    if end < len(raw):
+        end = max(raw.rfind(" ", start, end), start + width // 2)
+    piece = raw[start:end]
+    return Markup("").join([Markup("… ") if start else Markup(""), highlight(piece, terms),
+                            Markup(" …") if end < len(raw) else Markup("")])

@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.register(app)
     cli.register(app)
     cli_signing.register(app)
+    from sisumaker import cli_backup; cli_backup.register(app)  # noqa: E702
     return app
 
 

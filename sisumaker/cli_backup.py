@@ -59,16 +59,18 @@ def register(app: Flask) -> None:
 
     @group.command("create")
     @click.option("--out", type=click.Path(dir_okay=False), default=None,
-                  help="Archive to write (default: instance/backups/sisumaker-<time>.tar.gz).")
+                  help="Archive to write (default: sisumaker-<time>.tar.gz in --out-dir).")
+    @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+                  help="Folder for a time-named archive (default: instance/backups).")
     @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False), default=None,
                   help=f"Encrypt the archive with the passphrase in this file (or set {PASSPHRASE_ENV}).")
     @click.option("--keep", type=int, default=None, help="Then keep only the N newest backups in that folder.")
-    def backup_create(out: str | None, passphrase_file: str | None, keep: int | None) -> None:
+    def backup_create(out: str | None, out_dir: str | None, passphrase_file: str | None, keep: int | None) -> None:
         """Write one archive: database snapshot, file store, keys and a manifest (safe while the app runs)."""
         passphrase = _passphrase(passphrase_file)
         suffix = ".tar.gz.enc" if passphrase else ".tar.gz"
-        path = Path(out) if out else (Path(current_app.instance_path) / "backups" /
-                                      f"{NAME_PREFIX}{datetime.now():%Y%m%d-%H%M%S}{suffix}")
+        folder = Path(out_dir) if out_dir else Path(current_app.instance_path) / "backups"
+        path = Path(out) if out else folder / f"{NAME_PREFIX}{datetime.now():%Y%m%d-%H%M%S}{suffix}"
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             result = create_backup(_installation(current_app), path, passphrase=passphrase,

@@ -128,10 +128,13 @@ def ensure_floor(rows: int, out: Path) -> Path:
 # ------------------------------------------------------------------------------------------ HTTP and login
 
 def request(port: int, method: str, path: str, cookie: str | None = None, body: str | bytes | None = None,
-            content_type: str = "application/x-www-form-urlencoded", timeout: float = 60):
+            content_type: str = "application/x-www-form-urlencoded", timeout: float = 60,
+            headers: dict[str, str] | None = None):
     """One request on a fresh connection: (status, Location, Set-Cookie values, body text)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = dict(headers or {})
+    if cookie:
+        headers["Cookie"] = cookie
     if body is not None:
         headers["Content-Type"] = content_type
     c.request(method, path, body=body, headers=headers)

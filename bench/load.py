@@ -223,13 +223,20 @@ class Client:
         self.rnd = random.Random(k)
         self.floor_item = floor_item
         self.registered = 0
+        # behind nginx (SISUMAKER_PROXY_FIX=1, as deployed) the app sees the client's address: the officials of a
+        # client sit at one office address, every public check comes from somewhere else (the per-address
+        # limits of /v/ and of the login apply to each address, as in the field)
+        self.office = f"192.168.{k // 250}.{k % 250 + 1}"
 
     def call(self, action: str, who: str | None, method: str, path: str, body=None, ctype=None):
         cookie = self.cookie.get(who) if who else None
         t = time.perf_counter()
         try:
             kwargs = {"content_type": ctype} if ctype else {}
-            status, _, sc, html = request(self.port, method, path, cookie, body, timeout=30, **kwargs)
+            address = self.office if who else ".".join(str(self.rnd.randrange(1, 255)) for _ in range(3))
+            address = address if who else "10." + address
+            status, _, sc, html = request(self.port, method, path, cookie, body, timeout=30,
+                                          headers={"X-Forwarded-For": address}, **kwargs)
         except OSError as exc:
             self.stats.add(action, time.perf_counter() - t, False, type(exc).__name__)
             return None
@@ -367,6 +374,7 @@ def main(argv=None) -> int:
         work = args.out / "load" / "run"
         redis_proc, redis_url = start_redis(work)
         env = {**app_env(url, instance), "REDIS_URL": redis_url, "SISUMAKER_REDIS_URL": redis_url,
+               "SISUMAKER_PROXY_FIX": "1",  # as deployed behind nginx: X-Forwarded-For names the client
                "SISUMAKER_CONTROL_SOCKET": str(work / "gunicorn-app.ctl")}
         worker = Server("worker", [], env, ROOT, work / "worker.log", None, command=[*FLASK, "worker"])
         servers.append(worker)

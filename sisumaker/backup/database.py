@@ -133,8 +133,9 @@ def drop_everything(engine: Engine) -> None:
 
 def restore(engine: Engine, metadata: MetaData, content: Path, db_manifest: dict,
             create_schema: Callable[[str | None], None]) -> dict[str, int]:
-    """Put the backup's rows into the target, replacing whatever it holds; `create_schema(head)` builds the schema at that migration
-    (or the models' schema when the backup has no migration head). Returns the restored row counts."""
+    """Put the backup's rows into the target, replacing whatever it holds; `create_schema(head)` builds the
+    schema at that migration (or the models' schema when the backup has no migration head). Returns the restored
+    row counts."""
     names = [t.name for t in metadata.sorted_tables]
     if db_manifest["format"] == "sqlite-backup-api" and engine.dialect.name == "sqlite":
         engine.dispose()

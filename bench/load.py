@@ -107,6 +107,7 @@ def prepare_database(args) -> tuple[str, Path]:
         log("Seeding the demo regency into PostgreSQL schema sisu_bench_load ...")
         flask(env, "db", "upgrade")
         flask(env, "seed-demo")
+        analyze(url)
         return url, run / "instance"
     template = work / "template"
     key = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
@@ -126,6 +127,19 @@ def prepare_database(args) -> tuple[str, Path]:
     src.close(), dst.close()
     shutil.copytree(template / "instance", run / "instance")
     return f"sqlite:///{run / 'sisumaker.sqlite'}", run / "instance"
+
+
+def analyze(url: str) -> None:
+    """Statistics for the freshly seeded tables, as autovacuum gives a server that has run for a minute; without
+    them the planner picks nested seq scans (the register form took 200 ms instead of 20 ms)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        for name in inspect(conn).get_table_names():
+            conn.execute(text(f'ANALYZE "{name}"'))
+        conn.commit()
+    engine.dispose()
 
 
 def lookup(url: str) -> tuple[dict[str, int], int, list[str]]:

@@ -91,9 +91,11 @@ def dump(engine: Engine, metadata: MetaData, staging: Path) -> dict:
         conn.execute(text("SET TRANSACTION READ ONLY"))
         conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
         head, counts = _head_and_counts(conn, names)
-        for table in metadata.sorted_tables:
-            if table.name in counts:
-                _dump_table(conn, table, staging / "database" / f"{table.name}.jsonl")
+        reflected = MetaData()  # the columns the database has (not the models'), all tables in one pass
+        reflected.reflect(conn, only=list(counts))
+        for name in names:
+            if name in counts:
+                _dump_table(conn, reflected.tables[name], staging / "database" / f"{name}.jsonl")
         files = [r[0] for r in conn.execute(text("SELECT sha256 FROM stored_file"))]
         conn.rollback()
     return {"dialect": engine.dialect.name, "format": "jsonl", "migration_head": head, "counts": counts,
@@ -101,9 +103,8 @@ def dump(engine: Engine, metadata: MetaData, staging: Path) -> dict:
 
 
 def _dump_table(conn: Connection, table: Table, out: Path) -> None:
-    reflected = Table(table.name, MetaData(), autoload_with=conn)  # the columns the database has, not the models
-    cols = list(reflected.columns)
-    order = list(reflected.primary_key.columns) or cols[:1]
+    cols = list(table.columns)
+    order = list(table.primary_key.columns) or cols[:1]
     with open(out, "w", encoding="utf-8") as fh:
         fh.write(json.dumps({"table": table.name, "columns": [c.name for c in cols]}) + "\n")
         result = conn.execution_options(stream_results=True, yield_per=2000).execute(
@@ -155,8 +156,10 @@ def restore(engine: Engine, metadata: MetaData, content: Path, db_manifest: dict
             for table in reversed(metadata.sorted_tables):  # rows the migrations seed come from the backup
                 if table.name in present:
                     conn.execute(table.delete())
+            target = MetaData()
+            target.reflect(conn)
             for name, columns, rows in _source_rows(content, db_manifest, metadata):
-                _load_table(conn, name, columns, rows)
+                _load_table(conn, target.tables[name], columns, rows)
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, names)
         if engine.dialect.name == "postgresql":  # fresh tables have no statistics: plans would be blind until
@@ -182,19 +185,21 @@ def _source_rows(content: Path, db_manifest: dict, metadata: MetaData) -> Iterat
     source = create_engine(f"sqlite:///{content / SQLITE_MEMBER}")  # a SQLite backup into PostgreSQL
     try:
         with source.connect() as conn:
+            tables = MetaData()
+            tables.reflect(conn)
             for table in metadata.sorted_tables:
                 if table.name in counts:
-                    t = Table(table.name, MetaData(), autoload_with=conn)
+                    t = tables.tables[table.name]
                     rows = conn.execute(select(*t.columns).order_by(*(t.primary_key.columns or list(t.columns)[:1])))
                     yield table.name, [c.name for c in t.columns], ([_encode(v) for v in r] for r in rows)
     finally:
         source.dispose()
 
 
-def _load_table(conn: Connection, name: str, columns: list[str], rows: Iterator[list]) -> None:
+def _load_table(conn: Connection, table: Table, columns: list[str], rows: Iterator[list]) -> None:
     """Rows in primary-key order; a column pointing into its own table (a tree) is filled in afterwards, so a
     child may come before its parent."""
-    table = Table(name, MetaData(), autoload_with=conn)
+    name = table.name
     cols = [table.c[c] for c in columns]
     decode = [_decoder(c) for c in cols]
     self_refs = {fk.parent.name for fk in table.foreign_keys if fk.column.table.name == name}

@@ -21,7 +21,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from sisumaker.backup import database
-from sisumaker.backup.archive import FORMAT, BackupError, describe_members, open_archive, sha256_file, write_archive
+from sisumaker.backup.archive import FORMAT, BackupError, open_archive, sha256_file, write_archive
 
 __all__ = ["BackupError", "BackupResult", "RestoreResult", "create_backup", "restore_backup", "Installation"]
 
@@ -71,6 +71,11 @@ def _tree(root: Path, prefix: str, skip: set[str] = frozenset()) -> dict[str, Pa
     return found
 
 
+def _store_name(rel: str) -> str:
+    parts = rel.split("/")
+    return parts[1] + parts[2] if len(parts) == 3 else rel
+
+
 def create_backup(inst: Installation, out: Path, *, passphrase: str | None = None, app_version: str = "",
                   now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> BackupResult:
     """Rule: the database snapshot is taken first and the files after it; a file is stored before the row that
@@ -81,15 +86,14 @@ def create_backup(inst: Installation, out: Path, *, passphrase: str | None = Non
             as work:
         staging = Path(work)
         db_part = database.dump(inst.engine, inst.metadata, staging)
-        sources = {rel: staging / rel for rel in describe_members(staging)}
+        sources = _tree(staging / "database", "database")
         files = _tree(inst.files_dir, "files", SKIPPED_FILE_DIRS)
         sources.update(files)
         sources.update(_tree(inst.keys_dir, "keys"))
         members = {rel: {"size": p.stat().st_size, "sha256": sha256_file(p)} for rel, p in sources.items()}
-        wanted = set(db_part.pop("stored_files"))
-        missing = sorted(sha for sha in wanted if f"files/{sha[:2]}/{sha[2:]}" not in files)
-        damaged = sorted(rel for rel in files if rel.count("/") == 2 and rel.replace("files/", "").replace("/", "")
-                         != members[rel]["sha256"])
+        named = {_store_name(rel): rel for rel in files}  # files/ab/cdef... -> abcdef...
+        missing = sorted(sha for sha in db_part.pop("stored_files") if sha not in named)
+        damaged = sorted(rel for sha, rel in named.items() if members[rel]["sha256"] != sha)
         created = now()
         manifest = {
             "app": "sisumaker", "format": FORMAT, "app_version": app_version,

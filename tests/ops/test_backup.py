@@ -4,7 +4,6 @@ find the same letters, numbers, audit chain and valid signatures; damaged, tampe
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import shutil
@@ -277,3 +276,24 @@ def test_a_backup_moves_an_installation_between_databases(direction, pg_server, 
         assert entry.agenda_number == max(a.agenda_number for a in before["agenda"] if a.unit_id == entry.unit_id) + 1
         db.session.remove()
     pg_server.drop(urls["postgresql"])
+
+
+def test_stored_files_that_are_gone_or_altered_are_reported_by_the_backup(demo_app, tmp_path):
+    """The archive is still written (everything else is worth keeping), but the operator is told which files the
+    database names that are missing from the store, or whose content no longer matches their SHA-256 name."""
+    with demo_app.app_context():
+        store = FileStore(Path(demo_app.instance_path) / "files")
+        gone = store_upload(store, make_pdf("Berkas yang hilang"), max_bytes=20 * 1024 * 1024)
+        rotten = store_upload(store, make_pdf("Berkas yang rusak"), max_bytes=20 * 1024 * 1024)
+        db.session.commit()
+        store.path_for(gone.sha256).unlink()
+        data = bytearray(store.path_for(rotten.sha256).read_bytes())
+        data[-5] ^= 0x01
+        store.path_for(rotten.sha256).write_bytes(bytes(data))
+        archive = tmp_path / "cadangan.tar.gz"
+        made = cli(demo_app, "backup", "create", "--out", str(archive))
+        assert made.exit_code == 0, made.output
+        assert "PERINGATAN: 2 berkas yang dicatat basis data hilang atau rusak" in made.output
+        content, manifest = open_archive(archive, _fresh(tmp_path / "x"))
+        assert manifest["missing_files"] == [gone.sha256]
+        assert manifest["damaged_files"] == [f"files/{rotten.sha256[:2]}/{rotten.sha256[2:]}"]

@@ -127,7 +127,7 @@ def restore_backup(inst: Installation, archive: Path, *, known_revisions: set[st
         keys_differ = _keys_differ(keys_src, inst.keys_dir)
         if not force:
             problems = []
-            if not database.is_empty(inst.engine):
+            if not database.is_empty(inst.engine, inst.metadata):
                 problems.append("basis data tujuan sudah berisi data")
             if keys_differ and _digest_tree(inst.keys_dir):
                 problems.append(f"folder kunci {inst.keys_dir} berisi kunci lain")

@@ -6,8 +6,9 @@ per table (`database/<table>.jsonl`: a header with the column names, then one ro
 REPEATABLE READ, READ ONLY transaction, so every table comes from the same snapshot. A portable dump rather than
 `pg_dump`: it needs no client binary of the server's exact version, restores into whatever database or schema
 the settings name, lets the restore check its row counts, and a SQLite backup can be restored into PostgreSQL and
-back (moving an installation). Restore: SQLite onto SQLite is the backup API in reverse; every other pairing
-creates the schema at the backup's migration, loads the rows in foreign-key order, then resets the sequences.
+back (moving an installation). Restore: SQLite onto SQLite is the backup API in reverse (the database file, which
+is Sisumaker's alone, is replaced whole); every other pairing drops Sisumaker's tables (and only those), creates
+the schema at the backup's migration, loads the rows in foreign-key order, then resets the sequences.
 """
 from __future__ import annotations
 
@@ -115,20 +116,25 @@ def _dump_table(conn: Connection, table: Table, out: Path) -> None:
 
 # ------------------------------------------------------------------------------------------------ restore
 
-def is_empty(engine: Engine) -> bool:
-    """No row in any table (the migration bookkeeping aside)."""
+def _ours(metadata: MetaData) -> set[str]:
+    """Sisumaker's tables (and the migration bookkeeping): the only ones a restore looks at or replaces."""
+    return {t.name for t in metadata.sorted_tables} | {VERSION_TABLE}
+
+
+def is_empty(engine: Engine, metadata: MetaData) -> bool:
+    """No row in any of Sisumaker's tables (the migration bookkeeping aside)."""
     with engine.connect() as conn:
-        for name in inspect(conn).get_table_names():
+        for name in set(inspect(conn).get_table_names()) & _ours(metadata):
             if name != VERSION_TABLE and conn.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first():
                 return False
     return True
 
 
-def drop_everything(engine: Engine) -> None:
-    """`--force`: remove every table of the target (in its own schema only)."""
-    md = MetaData()
+def drop_everything(engine: Engine, metadata: MetaData) -> None:
+    """Remove Sisumaker's tables from the target (its own schema only; other tables there are left alone)."""
+    md, ours = MetaData(), _ours(metadata)
     with engine.begin() as conn:
-        md.reflect(conn)
+        md.reflect(conn, only=lambda name, _: name in ours)
         md.drop_all(conn)
 
 
@@ -147,7 +153,7 @@ def restore(engine: Engine, metadata: MetaData, content: Path, db_manifest: dict
             dst.close()
             src.close()
     else:  # the target is empty (or the caller was told to replace it): its tables go, the backup's come
-        drop_everything(engine)
+        drop_everything(engine, metadata)
         create_schema(db_manifest.get("migration_head"))
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":

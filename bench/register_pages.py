@@ -32,54 +32,28 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import (BENCH_PASSWORD as PASSWORD, FLOOR_DIR, OUT, ROOT, Server, app_env, ensure_floor, free_port,
+                     log, login, request as _request, session_cookie as _session_cookie)
+
 APP_ROOT = ROOT  # the checkout whose sisumaker/ is built, checked and served (--app-root)
-FLOOR_DIR = (ROOT.parent / "shared" / "bench").resolve()
-OUT = ROOT / "bench" / "out"
-PASSWORD = "bench-sisumaker-2026"
-BUILD_VERSION = 3  # bump when the generated data changes shape: cached databases are rebuilt
+BUILD_VERSION = 4  # bump when the generated data changes shape: cached databases are rebuilt
 UTC = timezone.utc
 WIB = timezone(timedelta(hours=7))
 GOAL = 0.5
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
 # ------------------------------------------------------------------------------------------------ environment
-
-def app_env(db_url: str, instance: Path) -> dict[str, str]:
-    """The environment both this process (for building) and the product's gunicorn run with."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SISUMAKER_") and k not in ("REDIS_URL", "FLASK_APP")}
-    env.update({
-        "SISUMAKER_DATABASE_URL": db_url,
-        "SISUMAKER_INSTANCE_PATH": str(instance),
-        "SISUMAKER_SECRET_KEY": "bench-secret-key-not-for-production",
-        "SISUMAKER_ENV_NAME": "development",
-        "SISUMAKER_SESSION_COOKIE_SECURE": "false",
-        "SISUMAKER_REMEMBER_COOKIE_SECURE": "false",
-        "SISUMAKER_PUBLIC_BASE_URL": "http://127.0.0.1",
-        "TZ": "Asia/Jakarta" if Path("/usr/share/zoneinfo/Asia/Jakarta").exists() else "WIB-7",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
 
 def make_app(db_url: str, instance: Path):
     env = app_env(db_url, instance)
@@ -602,92 +576,12 @@ def choose_users(db_url: str, instance: Path) -> dict:
 
 # ------------------------------------------------------------------------------------------------ the servers
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One gunicorn, started in its own process group and stopped by that group's id."""
-
-    def __init__(self, name: str, args: list[str], env: dict, cwd: Path, log_path: Path, probe: str):
-        self.name, self.port = name, free_port()
-        self.probe = probe
-        cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), *args, "-b", f"127.0.0.1:{self.port}"]
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name}: gunicorn exited with {self.proc.returncode}; see {self.log.name}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", self.probe)
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name}: not ready after {timeout} s; see {self.log.name}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        self.log.close()
-
-
 def gunicorn_args(workers: int) -> list[str]:
     """Identical for the product and the floor."""
     return ["-w", str(workers), "-k", "sync", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
 
 
 # --------------------------------------------------------------------------------------------- login (cookie)
-
-def _request(port: int, method: str, path: str, cookie: str | None = None, body: str | None = None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Cookie": cookie} if cookie else {}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    c.request(method, path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read().decode("utf-8", "replace")
-    set_cookie = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
-    c.close()
-    return r.status, r.getheader("Location"), set_cookie, data
-
-
-def _session_cookie(set_cookie: list[str], old: str | None) -> str | None:
-    for sc in set_cookie:
-        name_value = sc.split(";", 1)[0]
-        if name_value.startswith("sisumaker_session="):
-            return name_value
-    return old
-
-
-def login(port: int, username: str) -> str:
-    status, _, sc, html = _request(port, "GET", "/masuk")
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    if status != 200 or not m:
-        raise RuntimeError(f"login form for {username}: HTTP {status}, csrf token found: {bool(m)}")
-    cookie = _session_cookie(sc, None)
-    body = urllib.parse.urlencode({"csrf_token": m.group(1), "username": username, "password": PASSWORD})
-    status, location, sc, _ = _request(port, "POST", "/masuk", cookie, body)
-    if status != 302:
-        raise RuntimeError(f"login as {username}: HTTP {status} (expected 302)")
-    return _session_cookie(sc, cookie)
-
 
 def check_page(port: int, path: str, cookie: str) -> tuple[int, int, str]:
     """The page answers 200 with a list; returns (rows on the page, bytes, cookie). The first page after login
@@ -926,14 +820,6 @@ def child_main(argv) -> int:
         raise SystemExit(f"unknown phase {a._phase}")
     Path(a._result).write_text(json.dumps(result, default=str))
     return 0
-
-
-def ensure_floor(rows: int, out: Path) -> Path:
-    path = out / f"floor-{rows}.sqlite"
-    if not path.exists():  # built once here, not by two gunicorn workers racing in floor_app.build()
-        env = {**os.environ, "FLOOR_ROWS": str(rows), "FLOOR_DB": str(path)}
-        subprocess.run([sys.executable, "-c", "import floor_app"], cwd=FLOOR_DIR, env=env, check=True)
-    return path
 
 
 def main(argv=None) -> int:

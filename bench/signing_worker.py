@@ -34,13 +34,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import log, start_redis  # noqa: E402
+
 PASSPHRASE = "Bench-" + secrets.token_hex(4) + "-TTE!"
 DEMO_PASSWORD = "bench-sisumaker-2026"
 GOAL = 0.8
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 def letter(i: int) -> bytes:
@@ -66,26 +64,6 @@ def letter(i: int) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
-    from redis import Redis
-
-    exe = shutil.which("redis-server")
-    if exe is None:
-        raise SystemExit("redis-server is not on PATH (apt-get install redis-server)")
-    sock = workdir / "redis.sock"
-    proc = subprocess.Popen([exe, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"unix://{sock}"
-    for _ in range(500):
-        try:
-            Redis.from_url(url).ping()
-            return proc, url
-        except Exception:
-            time.sleep(0.02)
-    raise SystemExit("redis-server did not start")
 
 
 def build(workdir: Path, n: int, redis_url: str):

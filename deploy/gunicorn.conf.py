@@ -18,10 +18,15 @@ workers = int(os.environ.get("SISUMAKER_WEB_WORKERS", min(2, multiprocessing.cpu
 worker_class = "gthread"
 threads = int(os.environ.get("SISUMAKER_WEB_THREADS", 4))
 
-# A request that runs longer than this is killed and logged; nginx's proxy_read_timeout is a bit longer.
+# A request that runs longer than this is killed and logged; nginx's proxy_read_timeout (180 s) is longer, so
+# the user sees gunicorn's answer, not nginx's. The longest pages render PDFs in the request (lembar disposisi,
+# buku agenda of a year: a few seconds); signing and batches run in the worker, never here.
 timeout = 120
 graceful_timeout = 30
 keepalive = 5
+# The workers' heartbeat files on tmpfs: a disk stalled by a backup or a big upload must not make the arbiter
+# think a busy worker hung.
+worker_tmp_dir = "/dev/shm"
 # Recycle processes now and then so a slow leak can never take the server down.
 max_requests = 2000
 max_requests_jitter = 200

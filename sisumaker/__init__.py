@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from sisumaker import cli, cli_archive, cli_signing, errors, mail_hook, security, templating  # noqa: F401
+    from sisumaker import cli, cli_archive, cli_backup, cli_signing, errors, mail_hook, security, templating  # noqa: F401
 
     errors.register(app)
     security.register(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.register(app)
     cli_signing.register(app)
     cli_archive.register(app)
+    cli_backup.register(app)
     return app
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.models.org import utcnow
 from sisumaker.models import INSTRUCTIONS, InboxItem, Position, StoredFile
@@ -16,7 +17,7 @@ from sisumaker.services import audit
 from sisumaker.services.access import Viewer
 from sisumaker.services.calendar import MAX_WORKING_DAYS, add_working_days, overdue_cutoff
 from sisumaker.services.errors import Conflict, NotFound, ValidationError
-from sisumaker.services.notifications import mark_item_read, notify
+from sisumaker.services.notifications import item_unread, mark_item_read, notify
 from sisumaker.services.org import command_subtree_ids
 
 OPEN_STATUSES = ("diterima", "dibaca", "diproses")
@@ -31,7 +32,14 @@ def get_own_item(viewer: Viewer, item_id: int) -> InboxItem:
 
 
 def open_item(viewer: Viewer, item_id: int) -> InboxItem:
-    """Rule: the first time a holder of the position opens it, it is ticked as read (with the time and who)."""
+    """Rule: the first time a holder of the position opens it, it is ticked as read (with the time and who).
+
+    Only an open that changes something writes, and it takes the write lock first (`begin_write`): on SQLite a
+    read transaction cannot become a writer once another writer has committed ("database is locked")."""
+    item = get_own_item(viewer, item_id)
+    if item.status != "diterima" and not item_unread(viewer.position_ids, item.id):
+        return item
+    begin_write()
     item = get_own_item(viewer, item_id)
     if item.status == "diterima":
         item.status = "dibaca"

@@ -36,6 +36,13 @@ def recent(position_ids: frozenset[int] | set[int], limit: int = 20) -> list[Not
     ))
 
 
+def item_unread(position_ids: frozenset[int] | set[int], item_id: int) -> bool:
+    """Whether the item still rings the bell of one of these positions (opening it would clear that)."""
+    return db.session.scalar(
+        select(Notification.id).where(Notification.item_id == item_id, Notification.position_id.in_(list(position_ids)),
+                                      Notification.read_at.is_(None)).limit(1)) is not None
+
+
 def mark_item_read(position_ids: frozenset[int] | set[int], item_id: int) -> None:
     """Opening an item clears its bell entries for the positions the reader acts for."""
     db.session.execute(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, flash, jsonify, make_response, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from sisumaker.database import begin_write
@@ -28,6 +28,31 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def wants_status_not_page() -> bool:
+    """htmx and JSON callers cannot follow a redirect to the login page: they get 401 (htmx: with HX-Redirect)."""
+    return bool(request.headers.get("HX-Request")) or request.accept_mimetypes.best == "application/json" \
+        or request.path.endswith(".json")
+
+
+def login_required_response(message: str, next_path: str | None):
+    """Rule: an anonymous (or timed-out) request goes to /masuk; htmx and JSON get 401 instead of a redirect."""
+    target = url_for("auth.login", next=next_path)
+    if wants_status_not_page():
+        response = jsonify(error=message, status=401) if not request.headers.get("HX-Request") \
+            else make_response(message, 401)
+        response.status_code = 401
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(message, "info")
+    return redirect(target)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    return login_required_response("Silakan masuk terlebih dahulu.",
+                                   request.full_path.rstrip("?") if request.method == "GET" else None)
+
+
 def register(app: Flask) -> None:
     idle_seconds = int(app.config["IDLE_TIMEOUT_MINUTES"]) * 60
 
@@ -40,9 +65,9 @@ def register(app: Flask) -> None:
         if current_user.is_authenticated and last is not None and now - int(last) > idle_seconds:
             logout_user()
             session.clear()
-            flash("Sesi Anda berakhir karena tidak aktif lebih dari "
-                  f"{idle_seconds // 60} menit. Silakan masuk kembali.", "info")
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            return login_required_response(
+                f"Sesi Anda berakhir karena tidak aktif lebih dari {idle_seconds // 60} menit. Silakan masuk kembali.",
+                request.full_path.rstrip("?") if request.method == "GET" else None)
         if current_user.is_authenticated and (last is None or now - int(last) > 30):
             session["seen"] = now  # refreshed at most every 30 s to keep cookies stable
         return None

@@ -12,7 +12,7 @@ from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Certificate, Position, SignDocument
 from sisumaker.pki_runtime import pki_context
 from sisumaker.services import certificates, directory, signatures, verification
-from sisumaker.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from sisumaker.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from sisumaker.services.outgoing_signing import drafts_to_sign, prepare_drafts
 from sisumaker.signing import REASON_LABELS
 from sisumaker.signing_queue import enqueue_batch, reconcile_batch
@@ -171,7 +171,7 @@ def legal_status(doc_id: int):
     try:
         verification.set_legal_status(viewer().user, doc_id, request.form.get("status", ""),
                                       request.form.get("note", ""), request.form.get("replaced_by"))
-    except DomainError as exc:
+    except (ValidationError, Conflict) as exc:  # refusals of access answer 403/404 (errors.py)
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("signing.document", doc_id=doc_id), 303)

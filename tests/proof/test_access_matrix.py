@@ -9,6 +9,7 @@ Expectations:
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from tests.proof.world import ROLES
 HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
 DENIED = (403, 404)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=\s*[\"']", re.I)
 
 
 def _forbidden_words(world, role: str, target: Target) -> list[str]:
@@ -72,6 +74,10 @@ def test_reads_by_every_role(proof, record_property):
                 tried[role] += 1
                 assert response.status_code < 500, f"{case}: {response.status_code}"
                 _assert_no_leak(response, words, case)
+                if username is not None and target.endpoint != "static":
+                    assert "no-store" in response.headers.get("Cache-Control", ""), f"{case}: cacheable"
+                if response.mimetype == "text/html":
+                    assert not INLINE_SCRIPT.search(response.get_data(as_text=True)), f"{case}: inline script"
                 if target.endpoint in PUBLIC:
                     continue
                 if username is None:
@@ -95,7 +101,8 @@ def test_refused_writes_change_nothing(proof, record_property):
     tried = 0
     clients = {role: proof.client(username) for role, username in ROLES.items()}  # logins write audit events
     tokens = {role: proof.token(username, clients[role]) for role, username in ROLES.items()}
-    before = proof.snapshot()
+    whole = proof.snapshot()
+    before = proof.snapshot(full=False)
     for role, username in ROLES.items():
         client, token = clients[role], tokens[role]
         for target in targets(proof.web, proof.world):
@@ -114,9 +121,10 @@ def test_refused_writes_change_nothing(proof, record_property):
                 assert _is_login_redirect(response), f"{case}: {response.status_code}, not sent to /masuk"
             elif target.obj is not None and target.obj.label != "missing" and target.endpoint != "signing.legal_status":
                 assert response.status_code in (*DENIED, 422), f"{case}: {response.status_code}"
-            after = proof.snapshot()
+            after = proof.snapshot(full=False)
             changed = {k for k in before if before[k] != after.get(k)}
             assert not changed, f"{case} changed {sorted(changed)} (status {response.status_code})"
             before = after
+    assert proof.snapshot() == whole
     print(f"\naccess matrix writes: {tried} refused (route, role, object) cases, nothing changed")
     record_property("write_cases", tried)

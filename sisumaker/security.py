@@ -5,6 +5,7 @@ import time
 
 from flask import Flask, flash, jsonify, make_response, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 from sisumaker.database import begin_write
 from sisumaker.extensions import db, login_manager
@@ -51,6 +52,20 @@ def login_required_response(message: str, next_path: str | None):
 def _unauthorized():
     return login_required_response("Silakan masuk terlebih dahulu.",
                                    request.full_path.rstrip("?") if request.method == "GET" else None)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in URLs: a row id within the database's integer range; a longer number is simply not a route
+    (404), instead of an overflow in the database driver (500)."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1,
+                 signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint is registered (rules bind their converters when added)."""
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register(app: Flask) -> None:

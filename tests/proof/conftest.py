@@ -1,7 +1,7 @@
 """Fixtures of the proof tests (issue 8: access, hostile input, headers and sessions).
 
 `proof` is one world per test module (and database backend): a private copy of the demo regency with the
-objects of `tests/proof/world.py`, a web app answering test clients (login limits lifted) and a service app for
+objects of `tests/proof/world.py`, a web app answering test clients (rate limits off: a refusal must come from the rule under test) and a service app for
 reading state, sharing one instance folder (files, keys). On PostgreSQL the demo database of the worker is reset
 for it, so a module using `proof` must not also use the function-scoped demo fixtures.
 """
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.databases import sqlite_copy
-from tests.helpers import RELAXED_LIMITS, csrf_token, login, test_config
+from tests.helpers import csrf_token, login, test_config
 from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Bukti-{secrets.token_hex(5)}-Serang!"
@@ -100,7 +100,7 @@ def proof(request, db_backend, demo_template, tmp_path_factory, proof_keys):
     instance.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SISUMAKER_INSTANCE_PATH", str(instance))
-        web = create_app(test_config(url, **RELAXED_LIMITS))
+        web = create_app(test_config(url, RATELIMIT_ENABLED=False))  # limits are proved in test_headers_sessions
         svc = create_app(test_config(url))
         proof_keys.copy_to(instance)
         for app in (web, svc):

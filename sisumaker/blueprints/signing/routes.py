@@ -12,7 +12,7 @@ from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Certificate, Position, SignDocument
 from sisumaker.pki_runtime import pki_context
 from sisumaker.services import certificates, directory, signatures, verification
-from sisumaker.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from sisumaker.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError, parse_id
 from sisumaker.services.outgoing_signing import drafts_to_sign, prepare_drafts
 from sisumaker.signing import REASON_LABELS
 from sisumaker.signing_queue import enqueue_batch, reconcile_batch
@@ -65,8 +65,8 @@ def import_p12():
 @bp.post("/tandatangani")
 @login_required
 def sign():
-    ids = [int(i) for i in request.form.getlist("request_ids") if i.isdigit()]
-    draft_ids = [int(i) for i in request.form.getlist("draft_ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("request_ids")) if i]
+    draft_ids = [i for i in map(parse_id, request.form.getlist("draft_ids")) if i]
     passphrase = request.form.get("passphrase", "")
     try:
         if draft_ids:  # outgoing letters get their number and final rendering now

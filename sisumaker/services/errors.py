@@ -12,7 +12,7 @@ def parse_id(raw) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 10:
         return None
     value = int(text)
-    return value if 0 < value <= MAX_ID else None
+    return value if value <= MAX_ID else None
 
 
 class DomainError(Exception):

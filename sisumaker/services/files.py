@@ -62,7 +62,9 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
     from pypdf.errors import PdfReadError
 
     lowered = data.lower()
-    if not data.startswith(b"%PDF-") or _is_polyglot(data, lowered):
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError({field: "Berkas PDF rusak atau tidak dapat dibaca."})
+    if _is_polyglot(data, lowered):
         raise ValidationError({field: "Berkas bukan PDF murni (ada isi lain yang disisipkan); simpan ulang sebagai PDF."})
     if b"/javascript" in lowered or b"/js " in lowered or b"/js(" in lowered or b"/js<" in lowered \
             or b"/launch" in lowered:

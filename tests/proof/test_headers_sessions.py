@@ -162,3 +162,43 @@ def test_privilege_change_ends_older_sessions(ctx, web_app, client_for):
     user.email = "bupati@serangkab.go.id"
     db.session.commit()
     assert user.session_version == version  # other edits keep the sessions
+
+
+def _limit(app, key: str) -> int:
+    """The count of a "N per M minutes" login limit of the app's config."""
+    return int(app.config[key].split()[0])
+
+
+def test_brute_force_is_limited_per_account_and_per_address(demo_db_url, make_app):
+    """The account limit cannot be dodged by spelling the username differently or changing address; the address
+    limit cannot be dodged by a forged X-Forwarded-For (no proxy configured) and counts the real client behind
+    a configured proxy."""
+    app = make_app(demo_db_url, schema=False)
+    client = app.test_client()
+    per_account = _limit(app, "LOGIN_LIMIT_PER_ACCOUNT")
+    spellings = ["sekda", "SEKDA", " sekda ", "Sekda", "sekda\t"]
+    for i in range(per_account):
+        response = login(client, spellings[i % len(spellings)], "tebakan-salah",
+                         environ_base={"REMOTE_ADDR": f"198.51.100.{i + 1}"})
+        assert response.status_code == 401, f"attempt {i + 1}: {response.status_code}"
+    refused = login(client, "sekda", environ_base={"REMOTE_ADDR": "198.51.100.200"})
+    assert refused.status_code == 429 and "Terlalu banyak percobaan" in text(refused)
+    assert client.get("/").status_code == 302, "the right password after the limit must not log in"
+
+    app = make_app(demo_db_url, schema=False, LOGIN_LIMIT_PER_ADDRESS="4 per 10 minutes")
+    client = app.test_client()
+    here = {"environ_base": {"REMOTE_ADDR": "203.0.113.5"}}
+    for i in range(4):
+        forged = {"X-Forwarded-For": f"10.9.9.{i}"}
+        assert login(client, f"akun.tebakan{i}", "salah", headers=forged, **here).status_code == 401
+    assert login(client, "bupati", headers={"X-Forwarded-For": "10.9.9.99"}, **here).status_code == 429
+
+    proxied = make_app(demo_db_url, schema=False, PROXY_FIX=1, LOGIN_LIMIT_PER_ADDRESS="3 per 10 minutes")
+    client = proxied.test_client()
+    nginx = {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}}
+    for i in range(3):
+        response = login(client, f"akun.lain{i}", "salah", headers={"X-Forwarded-For": "192.0.2.50"}, **nginx)
+        assert response.status_code == 401
+    assert login(client, "bupati", headers={"X-Forwarded-For": "192.0.2.50"}, **nginx).status_code == 429
+    other = proxied.test_client()  # another citizen behind the same proxy is not locked out
+    assert login(other, "bupati", headers={"X-Forwarded-For": "192.0.2.51"}, **nginx).status_code == 302

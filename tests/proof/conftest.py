@@ -1,21 +1,23 @@
 """Fixtures of the proof tests (issue 8: access, hostile input, headers and sessions).
 
 `proof` is one world per test module (and database backend): a private copy of the demo regency with the
-objects of `tests/proof/world.py`, a web app answering test clients (rate limits off: a refusal must come from the rule under test) and a service app for
+objects of `tests/proof/world.py`, a web app answering test clients (each request from a new address, login limits lifted) and a service app for
 reading state, sharing one instance folder (files, keys). On PostgreSQL the demo database of the worker is reset
 for it, so a module using `proof` must not also use the function-scoped demo fixtures.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.databases import sqlite_copy
-from tests.helpers import csrf_token, login, test_config
+from tests.helpers import RELAXED_LIMITS, csrf_token, login, test_config
 from tests.pki_support import SessionPki
 
 PASSPHRASE = f"Bukti-{secrets.token_hex(5)}-Serang!"
@@ -27,6 +29,20 @@ WATCHED = ("letter", "register_entry", "inbox_item", "notification", "draft", "r
 @pytest.fixture(scope="session")
 def proof_keys(tmp_path_factory) -> SessionPki:
     return SessionPki(tmp_path_factory.mktemp("proof-pki"), PASSPHRASE)
+
+
+class FreshAddressClient(FlaskClient):
+    """Every request from another client address: the per-address rate limits (login, public verification)
+    must not answer 429 in place of the rule under test (they are proved in test_headers_sessions). Not
+    RATELIMIT_ENABLED=False: the limiter is one object, and that setting would stick to every later app."""
+
+    addresses = itertools.count(1)
+
+    def open(self, *args, **kwargs):
+        n = next(self.addresses)
+        kwargs["environ_base"] = {**(kwargs.get("environ_base") or {}),
+                                  "REMOTE_ADDR": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}
+        return super().open(*args, **kwargs)
 
 
 class Proof:
@@ -64,15 +80,24 @@ class Proof:
         without the digest of the user table, the slowest part)."""
         from sisumaker.extensions import db
 
-        out: dict = {}
+        out = self.counts()
         with self.svc.app_context():
             with db.engine.connect() as conn:
-                for table in db.metadata.sorted_tables:
-                    out[table.name] = conn.scalar(select(func.count()).select_from(table))
                 for name in WATCHED if full else WATCHED[:-1]:
                     table = db.metadata.tables[name]
                     rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
                     out[name + "#"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return out
+
+    def counts(self) -> dict:
+        """Row counts of every table (one query) and the stored files."""
+        from sisumaker.extensions import db
+
+        tables = db.metadata.sorted_tables
+        query = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables))
+        with self.svc.app_context():
+            with db.engine.connect() as conn:
+                out = dict(conn.execute(query).one()._mapping)
         out["files"] = sorted(str(p.relative_to(self.files)) for p in self.files.rglob("*") if p.is_file()) \
             if self.files.exists() else []
         return out
@@ -100,7 +125,8 @@ def proof(request, db_backend, demo_template, tmp_path_factory, proof_keys):
     instance.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SISUMAKER_INSTANCE_PATH", str(instance))
-        web = create_app(test_config(url, RATELIMIT_ENABLED=False))  # limits are proved in test_headers_sessions
+        web = create_app(test_config(url, **RELAXED_LIMITS))
+        web.test_client_class = FreshAddressClient
         svc = create_app(test_config(url))
         proof_keys.copy_to(instance)
         for app in (web, svc):

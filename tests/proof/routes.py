@@ -67,8 +67,6 @@ def _object_values(param: str, rule, world: World) -> list[tuple[dict, Obj]]:
 def targets(app, world: World) -> list[Target]:
     """Every (route, method, filled URL, object) of the application; raises UnknownParameter naming a route
     whose parameters no rule fills."""
-    from werkzeug.routing import BuildError  # noqa: F401  (build errors surface as test failures)
-
     out: list[Target] = []
     adapter = app.url_map.bind("localhost")
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):

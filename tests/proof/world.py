@@ -76,7 +76,9 @@ def build_world(pki_ctx, store, passphrase: str) -> World:
         entry = register(clerk, scan=scan(tag), sifat=sifat, to=(to,), perihal=f"Perihal rahasia {tag}",
                          number=f"NO/{tag}/2026", sender=f"Pengirim {tag}", summary=f"Ringkasan {tag}")
         root = root_item(entry.letter_id, to)
-        obj = Obj("letter", label, entry.letter_id, insiders, (f"Perihal rahasia {tag}", f"NO/{tag}/2026"),
+        words = (f"Perihal rahasia {tag}", f"NO/{tag}/2026", f"Pengirim {tag}", f"Ringkasan {tag}",
+                 *((f"Laporan {tag}",) if disposed_to else ()))
+        obj = Obj("letter", label, entry.letter_id, insiders, words,
                   {"entry_id": entry.id, "root_item": root.id, "clerk": clerk})
         world.objects.append(obj)
         world.objects.append(Obj("entry", label, entry.id, _roles(clerk), (), {"letter": label}))
@@ -98,13 +100,13 @@ def build_world(pki_ctx, store, passphrase: str) -> World:
     letter("SR", "tu.kec.pulo-ampel", "camat.pulo-ampel", "SR", _roles("camat.pulo-ampel", ROLES["kades"]),
            disposed_to=ROLES["kades"])
     letter("R-other", "tu.dinkes", "kadis.dinkes", "R", _roles("kadis.dinkes"))
-    _drafts(world, pki_ctx, store, passphrase)
+    _drafts(world)
     _documents(world, pki_ctx, store, passphrase)
     return world
 
 
-def _drafts(world: World, pki_ctx, store, passphrase: str) -> None:
-    from sisumaker.services import outgoing
+def _drafts(world: World) -> None:
+    """A Rahasia draft in review (drafter staf.umum, paraf kabag.umum, signer sekda) and a konsep of the Kadis."""
     from tests.outgoing.support import content, routing, save
 
     tag = "PRFDRAFTRQ"
@@ -114,10 +116,10 @@ def _drafts(world: World, pki_ctx, store, passphrase: str) -> None:
     konsep = save("kadis.dinkes", content(perihal="Konsep biasa PRFDRAFTKQ", sifat="B"),
                   routing(reviewers=(), signer="kadis.dinkes", to=("bupati",)), send=False)
     world.objects.append(Obj("draft", "draft-B-konsep", konsep, _roles("kadis.dinkes"), ("Konsep biasa PRFDRAFTKQ",)))
-    assert outgoing  # the service module the helpers drive
 
 
 def _documents(world: World, pki_ctx, store, passphrase: str) -> None:
+    """A Rahasia document for the Sekda's TTE, a Biasa one the Sekda has put in a signing batch, his certificate."""
     from sisumaker.models import Certificate, User
     from sisumaker.services.access import viewer_for
     from sisumaker.services.files import store_bytes

@@ -38,14 +38,12 @@ def wants_status_not_page() -> bool:
 def login_required_response(message: str, next_path: str | None):
     """Rule: an anonymous (or timed-out) request goes to /masuk; htmx and JSON get 401 instead of a redirect."""
     target = url_for("auth.login", next=next_path)
-    if wants_status_not_page():
-        response = jsonify(error=message, status=401) if not request.headers.get("HX-Request") \
-            else make_response(message, 401)
-        response.status_code = 401
-        response.headers["HX-Redirect"] = target
-        return response
-    flash(message, "info")
-    return redirect(target)
+    flash(message, "info")  # shown on /masuk, where htmx (HX-Redirect) and the browser both end up
+    if not wants_status_not_page():
+        return redirect(target)
+    response = make_response(message if request.headers.get("HX-Request") else jsonify(error=message, status=401), 401)
+    response.headers["HX-Redirect"] = target
+    return response
 
 
 @login_manager.unauthorized_handler

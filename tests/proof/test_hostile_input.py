@@ -116,6 +116,7 @@ def test_every_id_field_refuses_hostile_numbers(proof, record_property):
                 if response.status_code >= 400:
                     assert _counts(proof) == before, f"{name} {field}={value!r} changed the database"
     assert tried >= 50
+    print(f"\nhostile ids typed into id fields: {tried}")
     record_property("id_inputs", tried)
 
 
@@ -139,6 +140,7 @@ def test_query_strings_and_out_of_range_ids(proof, record_property):
                 tried += 1
                 assert response.status_code == 404, f"{target.url} with {huge}: {response.status_code}"
     assert tried >= 10
+    print(f"\nquery strings fuzzed: {FUZZ.max_examples}; out-of-range ids in URLs: {tried}")
     record_property("out_of_range_urls", tried)
 
 
@@ -268,6 +270,7 @@ def test_every_write_route_refuses_a_missing_or_wrong_csrf_token(proof):
     before = proof.snapshot(full=False)
     posts = [t for t in targets(proof.web, proof.world) if t.method == "POST"]
     assert len(posts) > 10
+    print(f"\nCSRF: {len(posts)} write URLs x 4 missing/wrong tokens")
     for target in posts:
         if target.endpoint in CSRF_EXEMPT:
             response = client.post(target.url, data={})

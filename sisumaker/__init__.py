@@ -31,9 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _configure_database(app)
     _init_extensions(app)
+    from sisumaker import security
+
+    security.install_converters(app)  # bounded <int:> ids, before the blueprints add their rules
     _register_blueprints(app)
 
-    from sisumaker import cli, cli_archive, cli_backup, cli_signing, errors, mail_hook, security, templating  # noqa: F401
+    from sisumaker import cli, cli_archive, cli_backup, cli_signing, errors, mail_hook, templating  # noqa: F401
 
     errors.register(app)
     security.register(app)

@@ -7,7 +7,7 @@ from flask import current_app, g, request
 from flask_login import current_user
 
 from sisumaker.services.access import Viewer, register_unit_of, viewer_for
-from sisumaker.services.errors import ValidationError
+from sisumaker.services.errors import ValidationError, parse_id
 from sisumaker.services.files import FileStore
 
 
@@ -24,6 +24,15 @@ def own_register_units() -> set[int]:
     v = viewer()
     units = (register_unit_of(ap.position) for ap in v.positions)
     return set(v.clerk_unit_ids) | {u.id for u in units if u is not None}
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(name: str = "hal") -> int:
+    """The requested page of a list, 1..MAX_PAGE whatever was typed (an offset must fit the database)."""
+    value = parse_id(request.args.get(name, "1"))
+    return min(value or 1, MAX_PAGE)
 
 
 def is_fragment_request() -> bool:
@@ -90,10 +99,11 @@ class FormReader:
     def ids(self, name: str) -> tuple[int, ...]:
         out = []
         for raw in self.form.getlist(name):
-            try:
-                out.append(int(raw))
-            except (TypeError, ValueError):
+            value = parse_id(raw)
+            if value is None:
                 self.errors[name] = "Pilihan tidak valid."
+            else:
+                out.append(value)
         return tuple(dict.fromkeys(out))
 
     def choice(self, name: str, allowed, default: str | None = None) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Boolean
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Boolean, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from sisumaker.extensions import db
 
@@ -103,6 +103,24 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# A change of any of these ends the user's older sessions (a session names the version it was made under).
+PRIVILEGE_ATTRIBUTES = ("role", "position", "position_id", "is_enabled", "password_hash")
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_session_version(session, _flush_context, _instances) -> None:
+    """Rule: a change of role, position, enablement or password bumps `session_version` (once per flush, unless
+    the caller already did), so sessions made under the old privileges stop being valid, whoever changed it."""
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        if state.attrs.session_version.history.has_changes():
+            continue
+        if any(state.attrs[name].history.has_changes() for name in PRIVILEGE_ATTRIBUTES):
+            obj.session_version = (obj.session_version or 1) + 1
 
 
 class ActingAssignment(db.Model):

@@ -13,7 +13,7 @@ from sisumaker.models import (CONFIDENTIAL, Draft, InboxItem, Letter, Notificati
                               RegisterEntry, SignDocument, Unit)
 from sisumaker.services import audit
 from sisumaker.services.access import Viewer, register_unit_of
-from sisumaker.services.errors import NotFound
+from sisumaker.services.errors import NotFound, parse_id
 from sisumaker.services.letters import take_agenda_numbers
 
 GROUP_KINDS = {
@@ -30,7 +30,7 @@ def group_units(keys: list[str]) -> list[int]:
     ids: set[int] = set()
     if kinds:
         ids |= set(db.session.scalars(select(Unit.id).where(Unit.kind.in_(kinds), Unit.closed_on.is_(None))))
-    custom = [int(k.removeprefix("grup-")) for k in keys if k.startswith("grup-") and k[5:].isdigit()]
+    custom = [i for i in (parse_id(k[5:]) for k in keys if k.startswith("grup-")) if i]
     if custom:
         ids |= set(db.session.scalars(select(RecipientGroupMember.unit_id).join(Unit).where(
             RecipientGroupMember.group_id.in_(custom), Unit.closed_on.is_(None))))

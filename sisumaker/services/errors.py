@@ -2,6 +2,19 @@
 from __future__ import annotations
 
 
+MAX_ID = 2**31 - 1  # the integer primary keys of both databases
+
+
+def parse_id(raw) -> int | None:
+    """A row id typed into a form or a URL: ASCII digits within the key range, else None (never an exception:
+    "²" is isdigit() but not int(), and a 40-digit number overflows the database's integer)."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
 class DomainError(Exception):
     """Base class; `message` is shown to the user in Bahasa Indonesia."""
 

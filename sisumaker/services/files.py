@@ -62,6 +62,10 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
     from pypdf.errors import PdfReadError
 
     lowered = data.lower()
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError({field: "Berkas PDF rusak atau tidak dapat dibaca."})
+    if _is_polyglot(data, lowered):
+        raise ValidationError({field: "Berkas bukan PDF murni (ada isi lain yang disisipkan); simpan ulang sebagai PDF."})
     if b"/javascript" in lowered or b"/js " in lowered or b"/js(" in lowered or b"/js<" in lowered \
             or b"/launch" in lowered:
         raise ValidationError({field: "PDF berisi skrip atau perintah otomatis; simpan ulang sebagai PDF biasa."})
@@ -70,8 +74,11 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
         if reader.is_encrypted:
             raise ValidationError({field: "PDF terkunci kata sandi; unggah PDF tanpa kata sandi."})
         pages = len(reader.pages)
-        if _has_active_content(reader.trailer["/Root"]):
+        streams: list = []
+        if _has_active_content(reader.trailer["/Root"], streams):
             raise ValidationError({field: "PDF berisi skrip; simpan ulang sebagai PDF biasa."})
+        if _inflates_beyond(streams, MAX_PDF_INFLATED):
+            raise ValidationError({field: "PDF berisi data termampatkan yang terlalu besar setelah dibuka."})
     except ValidationError:
         raise
     except (PdfReadError, Exception):
@@ -82,14 +89,49 @@ def check_pdf(data: bytes, field: str = "berkas") -> int:
 
 
 MAX_PDF_OBJECTS = 200_000
+MAX_PDF_INFLATED = 256 * 1024 * 1024  # decompression-bomb guard: all Flate streams of one PDF, inflated
 ACTIVE_ACTIONS = ("/JavaScript", "/Launch")
+_FOREIGN_MARKUP = (b"<script", b"<html", b"<!doctype", b"<svg", b"<iframe")
 
 
-def _has_active_content(root) -> bool:
+def _is_polyglot(data: bytes, lowered: bytes) -> bool:
+    """Rule: a PDF is only a PDF — nothing after its last %%EOF but whitespace (a ZIP or other archive hangs
+    there), and no HTML/SVG markup anywhere (a browser or another reader could take it for a page)."""
+    end = data.rfind(b"%%EOF")
+    if end < 0 or data[end + 5:].strip(b"\r\n\t\x0c\x00 "):
+        return True
+    return any(marker in lowered for marker in _FOREIGN_MARKUP)
+
+
+def _inflates_beyond(streams, limit: int) -> bool:
+    """True when the Flate streams together inflate to more than `limit` bytes (checked in bounded chunks)."""
+    import zlib
+
+    total = 0
+    for stream in streams:
+        filters = stream.get("/Filter")
+        filters = filters if isinstance(filters, list) else [filters]
+        if "/FlateDecode" not in [str(f) for f in filters]:
+            continue
+        inflater = zlib.decompressobj()
+        chunk = stream._data  # the raw (still compressed) bytes
+        try:
+            while chunk and total <= limit:
+                out = inflater.decompress(chunk, 1024 * 1024)
+                total += len(out)
+                chunk = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # a broken stream is the renderer's problem, not a bomb
+        if total > limit:
+            return True
+    return False
+
+
+def _has_active_content(root, streams: list | None = None) -> bool:
     """Walk every object reachable from the catalog (names arrive decoded, so `/Java#53cript` is caught too):
     any JavaScript or Launch action, any /JS entry, or a JavaScript name tree — on the catalog, a page's /AA,
     an annotation, or an action's /Next chain alike."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
     seen: set[tuple[int, int]] = set()
     stack = [root]
@@ -104,6 +146,8 @@ def _has_active_content(root) -> bool:
                 raise ValueError("too many objects")
             obj = obj.get_object()
         if isinstance(obj, DictionaryObject):  # streams too (their dictionaries, not their data)
+            if streams is not None and isinstance(obj, StreamObject):
+                streams.append(obj)
             action = obj.get("/S")
             action = action.get_object() if isinstance(action, IndirectObject) else action
             if action in ACTIVE_ACTIONS or "/JS" in obj or "/JavaScript" in obj:

@@ -34,7 +34,7 @@ def test_legal_status_revoked_then_replaced_shows_on_the_public_page(tte):
     page, info = public(tte, token)
     assert "Status: <strong>Berlaku</strong>" in text(page) and info.get_json()["status"] == "Berlaku"
 
-    assert set_status(tte, "bupati", first, "dicabut", "Keputusan Bupati 100/5/2026").status_code == 303
+    assert set_status(tte, "bupati", first, "dicabut", "Keputusan Bupati 100/5/2026").status_code == 403
     assert tte.document(first).status == "ditandatangani", "only the final signer's position may change it"
 
     assert set_status(tte, "sekda", first, "dicabut", "Keputusan Bupati 100/5/2026").status_code == 303

@@ -1,6 +1,7 @@
 """Login and logout."""
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -43,6 +44,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
         session.clear()  # a fresh session on every login (no fixation)
+        session["sid"] = secrets.token_urlsafe(16)  # and a new identity: no two logins share a cookie
         login_user(user)
         flash(f"Selamat datang, {user.full_name.rstrip('.')}.", "success")
         return redirect(_safe_next(request.args.get("next")))

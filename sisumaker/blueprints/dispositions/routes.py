@@ -9,7 +9,7 @@ from sisumaker.blueprints.common import (FormReader, file_store, is_fragment_req
 from sisumaker.extensions import db
 from sisumaker.models import INSTRUCTIONS, Position
 from sisumaker.services import directory, dispositions
-from sisumaker.services.errors import DomainError, ValidationError
+from sisumaker.services.errors import Conflict, DomainError, ValidationError
 from sisumaker.services.files import store_upload
 
 bp = Blueprint("dispositions", __name__, url_prefix="/disposisi")
@@ -69,7 +69,7 @@ def dispose(item_id: int):
 def recall(item_id: int, child_id: int):
     try:
         dispositions.recall_disposition(viewer(), child_id)
-    except DomainError as exc:
+    except (ValidationError, Conflict) as exc:  # refusals of access answer 403/404 (errors.py)
         db.session.rollback()
         flash(exc.message, "error")
     else:

@@ -6,7 +6,8 @@ from datetime import date
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sisumaker.blueprints.common import is_fragment_request, viewer
+from sisumaker.blueprints.common import is_fragment_request, page_number, viewer
+from sisumaker.services.errors import parse_id
 from sisumaker.extensions import db
 from sisumaker.services import calendar, inbox, notifications
 
@@ -19,8 +20,8 @@ def index():
     v = viewer()
     key = request.args.get("f", "semua")
     key = key if key in inbox.FILTERS else "semua"
-    position_id = request.args.get("jabatan", type=int)
-    page = max(1, request.args.get("hal", 1, type=int))
+    position_id = parse_id(request.args.get("jabatan", ""))
+    page = page_number()
     items, more = inbox.inbox_items(v, key, position_id, page)
     counts = inbox.inbox_counts(v, position_id)
     ctx = dict(positions=v.positions, items=items, more=more, counts=counts, filters=inbox.FILTERS, current=key,

@@ -6,13 +6,14 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sisumaker.blueprints.common import file_store, is_fragment_request, own_register_units, read_upload, viewer
+from sisumaker.blueprints.common import (file_store, is_fragment_request, own_register_units, page_number, read_upload,
+                                        viewer)
 from sisumaker.blueprints.letters.forms import parse_incoming
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, URGENSI, Position, StoredFile
 from sisumaker.services import classification, directory, dispositions, inbox, letters
 from sisumaker.services.access import get_visible_letter
-from sisumaker.services.errors import PermissionDenied, ValidationError
+from sisumaker.services.errors import PermissionDenied, ValidationError, parse_id
 from sisumaker.services.files import render_pdf_page, store_upload
 
 bp = Blueprint("letters", __name__)
@@ -24,7 +25,7 @@ def register():
     v = viewer()
     if not v.is_clerk:
         raise PermissionDenied("Buku agenda surat masuk hanya untuk petugas agendaris unit.")
-    page = request.args.get("hal", 1, type=int)
+    page = page_number()
     rows, more = inbox.register_rows(v, page=page)
     template = "letters/_register.html" if is_fragment_request() else "letters/register.html"
     return render_template(template, rows=rows, more=more, page=page)
@@ -36,7 +37,7 @@ def _form_context(values, errors=None, found=()):
     chosen_to, chosen_cc = set(getlist("to_ids")), set(getlist("cc_ids"))
     options = directory.usual_addressees(viewer())
     known = {p.id for p in options}
-    extra = [db.session.get(Position, int(i)) for i in chosen_to | chosen_cc if i.isdigit()]
+    extra = [db.session.get(Position, i) for i in map(parse_id, chosen_to | chosen_cc) if i]
     for p in [*found, *extra]:
         if p is not None and p.id not in known:
             options.append(p)

@@ -11,7 +11,7 @@ from sisumaker.blueprints.outgoing.forms import parse_draft
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, URGENSI, Position, RecipientGroup
 from sisumaker.services import classification, delivery, directory, outgoing
-from sisumaker.services.errors import DomainError, PermissionDenied, ValidationError
+from sisumaker.services.errors import DomainError, PermissionDenied, ValidationError, parse_id
 from sisumaker.storage import file_store_for
 
 bp = Blueprint("outgoing", __name__, url_prefix="/surat-keluar")
@@ -40,7 +40,7 @@ def _form(values, errors=None, draft=None, status=200, found=()):
             chain.append(p)
             p = p.parent
     getlist = values.getlist if hasattr(values, "getlist") else (lambda _n: [])
-    chosen = {int(i) for i in [*getlist("to_ids"), *getlist("cc_ids")] if str(i).isdigit()}
+    chosen = {i for i in map(parse_id, [*getlist("to_ids"), *getlist("cc_ids")]) if i}
     options, known = [], set()
     for p in [*found, *(db.session.get(Position, i) for i in chosen)]:
         if p is not None and p.id not in known:

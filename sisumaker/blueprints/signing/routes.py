@@ -12,7 +12,7 @@ from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Certificate, Position, SignDocument
 from sisumaker.pki_runtime import bsre_client, pki_context, signing_policy
 from sisumaker.services import certificates, directory, signatures, signing_choice, verification
-from sisumaker.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from sisumaker.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError, parse_id
 from sisumaker.services.outgoing_signing import drafts_to_sign, prepare_drafts
 from sisumaker.signing import REASON_LABELS
 from sisumaker.signing.backends import BACKEND_LABELS, BackendKind
@@ -71,8 +71,8 @@ def import_p12():
 @bp.post("/tandatangani")
 @login_required
 def sign():
-    ids = [int(i) for i in request.form.getlist("request_ids") if i.isdigit()]
-    draft_ids = [int(i) for i in request.form.getlist("draft_ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("request_ids")) if i]
+    draft_ids = [i for i in map(parse_id, request.form.getlist("draft_ids")) if i]
     passphrase = request.form.get("passphrase", "")
     try:
         policy, bsre = signing_policy(), bsre_client()
@@ -180,7 +180,7 @@ def legal_status(doc_id: int):
     try:
         verification.set_legal_status(viewer().user, doc_id, request.form.get("status", ""),
                                       request.form.get("note", ""), request.form.get("replaced_by"))
-    except DomainError as exc:
+    except (ValidationError, Conflict) as exc:  # refusals of access answer 403/404 (errors.py)
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("signing.document", doc_id=doc_id), 303)

@@ -1,0 +1,94 @@
+"""Fixtures for the fault tests (issue 8, part 1): the real product processes — gunicorn as deployed, the RQ worker
+(`flask --app sisumaker worker`), a throwaway redis-server — started against a private copy of the demo regency,
+killed on purpose, and always stopped at teardown (each in its own session, its process group killed).
+
+The figures each test records (kills done, jobs killed and survived, letters attempted and committed) are printed
+at the end of the run and written to test-results/faults-<xdist worker>.json for the closing note.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.faults.support import Figures, Gunicorn, app_env
+from tests.tte.conftest import RedisServer, make_tte, pki_template  # noqa: F401  (fixtures shared with the TTE tests)
+from tests.tte.support import WorkerProcess
+
+_FIGURES = Figures()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FIGURES.records:
+        return
+    terminalreporter.section("fault figures")
+    for record in _FIGURES.records:
+        rest = ", ".join(f"{k}={v}" for k, v in record.items() if k != "test")
+        terminalreporter.write_line(f"{record['test']}: {rest}")
+    out = _FIGURES.write(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    terminalreporter.write_line(f"written to {out}")
+
+
+@pytest.fixture
+def figures(request) -> callable:
+    """`figures(**numbers)` records this test's measured figures under its node id."""
+    def add(**numbers) -> None:
+        _FIGURES.add(request.node.name, **numbers)
+
+    return add
+
+
+@pytest.fixture
+def redis_server():
+    """`redis_server(appendonly=False)`: a throwaway, restartable redis-server of this test's own."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not on PATH (apt-get install redis-server)")
+    servers: list[RedisServer] = []
+
+    def start(appendonly: bool = False) -> RedisServer:
+        server = RedisServer(exe, appendonly=appendonly)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def web_server(tmp_path):
+    """`web_server(app, instance_path, redis_url=None, **env)`: gunicorn serving wsgi:app with the deployed
+    settings on the app's database and instance folder; stopped (process group killed) at teardown."""
+    servers: list[Gunicorn] = []
+
+    def start(app, instance_path, redis_url: str | None = None, **env: str) -> Gunicorn:
+        server = Gunicorn(app_env(app, instance_path, redis_url, **env), tmp_path / f"gunicorn-{len(servers)}.log")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def rq_worker(tmp_path):
+    """`rq_worker(app, instance_path, redis_url, burst=False, **env)`: the real `flask --app sisumaker worker` in
+    its own session, output appended to tmp_path/worker.log; every one still running is stopped at teardown."""
+    workers: list[WorkerProcess] = []
+    log = tmp_path / "worker.log"
+
+    def start(app, instance_path, redis_url: str, burst: bool = False, **env: str) -> WorkerProcess:
+        worker = WorkerProcess(app_env(app, instance_path, redis_url, **env), log, burst=burst)
+        workers.append(worker)
+        return worker
+
+    start.log = log
+    yield start
+    for worker in workers:
+        if worker.proc.poll() is None:
+            worker.kill_hard()
+        if not worker.out.closed:
+            worker.out.close()

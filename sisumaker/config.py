@@ -20,6 +20,8 @@ class Defaults:
     RQ_QUEUE = "sisumaker"
     # Worker heartbeat older than this (seconds) is reported as stale by /healthz.
     WORKER_STALE_AFTER = 90
+    # The worker re-enqueues signing work the database has but Redis lost this often (seconds), between jobs.
+    SIGNING_RECONCILE_SECONDS = 60
 
     # Number of reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are then trusted,
     # so the per-address login limit counts the real client address.

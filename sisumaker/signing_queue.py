@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import timedelta
 
 from flask import Flask
 from redis.exceptions import RedisError
@@ -70,8 +71,11 @@ def _worker_gone(job: Job, connection) -> bool:
 
 
 def reconcile_batch(app: Flask, batch_id: int) -> bool:
-    """Re-enqueue one batch when it has queued/signing work and no live job; True when it did."""
-    if get_queue(app) is None or batch_id not in stale_batches():
+    """Re-enqueue one batch when it has queued/signing work and no live job; True when it did. Without Redis,
+    a batch whose in-process run was cut off is run again here (see _rerun_orphaned_inline)."""
+    if get_queue(app) is None:
+        return _rerun_orphaned_inline(app, batch_id)
+    if batch_id not in stale_batches():
         return False
     try:
         if _job_alive(app, batch_id):
@@ -79,6 +83,22 @@ def reconcile_batch(app: Flask, batch_id: int) -> bool:
     except RedisError:
         return False
     _requeue(app, batch_id)
+    return True
+
+
+def _rerun_orphaned_inline(app: Flask, batch_id: int) -> bool:
+    """Rule: without Redis a batch runs inside the web request that took the passphrase, whose sealed hand-off
+    lives in that process's memory only. Work still queued or signing after SIGNING_INLINE_STALE_SECONDS (longer
+    than a request may run: gunicorn's timeout) lost its runner — the process was killed or restarted — and is
+    run again now: a request whose passphrase went with the process fails with the re-sign message and returns
+    to the signer's queue; a letter is delivered in the transaction that signs it, so none is half-sent."""
+    from sisumaker import jobs
+
+    stale_after = timedelta(seconds=int(app.config["SIGNING_INLINE_STALE_SECONDS"]))
+    if batch_id not in stale_batches(stale_after):
+        return False
+    log.warning("reconcile: batch %s was cut off in-process; running it again", batch_id)
+    jobs.sign_batch(batch_id)
     return True
 
 

@@ -98,11 +98,11 @@ class Gunicorn:
         return _children(self.proc.pid)
 
     def kill_worker(self, pid: int | None = None) -> int:
-        """SIGKILL one worker process (the busiest by CPU over 50 ms when none is named); the master forks a
-        replacement, as it would after an OOM kill. Returns the pid killed."""
+        """SIGKILL one worker process (the busiest by CPU over 100 ms when none is named: the one serving the
+        request in flight); the master forks a replacement, as after an OOM kill. Returns the pid killed."""
         if pid is None:
-            before = {p: cpu_ticks(p) for p in self.workers()}
-            time.sleep(0.05)
+            before = {p: cpu_ticks(p) for p in self.workers() if p not in self.killed}
+            time.sleep(0.1)
             pid = max(before, key=lambda p: cpu_ticks(p) - before[p])
         os.kill(pid, signal.SIGKILL)
         self.killed.append(pid)

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.faults.support import Figures, Gunicorn, app_env
+from tests.faults.support import Figures, Gunicorn, app_env, free_port
 from tests.tte.conftest import RedisServer, make_tte, pki_template  # noqa: F401  (fixtures shared with the TTE tests)
 from tests.tte.support import WorkerProcess
 
@@ -40,55 +40,55 @@ def figures(request) -> callable:
 
 
 @pytest.fixture
-def redis_server():
+def started():
+    """`started(stop)`: the fixtures below register how to stop each process they start; at teardown every one
+    is stopped, the last started first (web and worker before the Redis they use)."""
+    stops = []
+    yield stops.append
+    for stop in reversed(stops):
+        stop()
+
+
+@pytest.fixture
+def redis_server(started):
     """`redis_server(appendonly=False)`: a throwaway, restartable redis-server of this test's own."""
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not on PATH (apt-get install redis-server)")
-    servers: list[RedisServer] = []
 
     def start(appendonly: bool = False) -> RedisServer:
         server = RedisServer(exe, appendonly=appendonly)
-        servers.append(server)
+        started(server.close)
         return server
 
-    yield start
-    for server in servers:
-        server.close()
+    return start
 
 
 @pytest.fixture
-def web_server(tmp_path):
+def web_server(started, tmp_path):
     """`web_server(app, instance_path, redis_url=None, **env)`: gunicorn serving wsgi:app with the deployed
-    settings on the app's database and instance folder; stopped (process group killed) at teardown."""
-    servers: list[Gunicorn] = []
-
+    settings on the app's database and instance folder; its process group is killed at teardown."""
     def start(app, instance_path, redis_url: str | None = None, **env: str) -> Gunicorn:
-        server = Gunicorn(app_env(app, instance_path, redis_url, **env), tmp_path / f"gunicorn-{len(servers)}.log")
-        servers.append(server)
+        server = Gunicorn(app_env(app, instance_path, redis_url, **env), tmp_path / f"gunicorn-{free_port()}.log")
+        started(server.stop)
         return server
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start
+
+
+def _kill_worker(worker: WorkerProcess) -> None:
+    if worker.proc.poll() is None:
+        worker.kill_hard()
+    worker.out.close()
 
 
 @pytest.fixture
-def rq_worker(tmp_path):
+def rq_worker(started, tmp_path):
     """`rq_worker(app, instance_path, redis_url, burst=False, **env)`: the real `flask --app sisumaker worker` in
-    its own session, output appended to tmp_path/worker.log; every one still running is stopped at teardown."""
-    workers: list[WorkerProcess] = []
-    log = tmp_path / "worker.log"
-
+    its own session, output appended to tmp_path/worker.log; every one still running is killed at teardown."""
     def start(app, instance_path, redis_url: str, burst: bool = False, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(app_env(app, instance_path, redis_url, **env), log, burst=burst)
-        workers.append(worker)
+        worker = WorkerProcess(app_env(app, instance_path, redis_url, **env), tmp_path / "worker.log", burst=burst)
+        started(lambda: _kill_worker(worker))
         return worker
 
-    start.log = log
-    yield start
-    for worker in workers:
-        if worker.proc.poll() is None:
-            worker.kill_hard()
-        if not worker.out.closed:
-            worker.out.close()
+    return start

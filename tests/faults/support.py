@@ -3,6 +3,7 @@ cookies and multipart forms (urllib, one per simulated clerk), and the figures e
 note (printed at the end of the run and written to test-results/faults-<worker>.json)."""
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -117,18 +118,12 @@ class Gunicorn:
 
     def stop(self) -> None:
         """SIGTERM the master (graceful), then SIGKILL the whole process group whatever is left."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.proc.poll() is None:
-            self.proc.wait(10)
+        with contextlib.suppress(subprocess.TimeoutExpired, ProcessLookupError):
+            self.proc.terminate()
+            self.proc.wait(30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # a worker that outlived its master, too
+        self.proc.wait(10)
         self.out.close()
 
 

@@ -51,10 +51,10 @@ def test_redis_restarted_mid_batch_every_document_ends_signed_once(make_tte, red
         return rq_worker(tte.web, tte.instance_path, redis.url, SISUMAKER_SIGNING_RECONCILE_SECONDS=RECONCILE)
 
     worker = start()
-    first = queue_batch(tte, 30, "sekda")
-    second = queue_batch(tte, 8, "bupati")
+    first = queue_batch(tte, 24, "sekda")
+    second = queue_batch(tte, 6, "bupati")
     documents = documents_of(first) + documents_of(second)  # a re-signed request moves to a new batch
-    at_restart = wait_for(lambda: part_way(first, 2, 25), timeout=180, interval=0.02,
+    at_restart = wait_for(lambda: part_way(first, 2, 20), timeout=180, interval=0.02,
                           what="the worker part-way through the first batch")
     redis.restart()  # SIGKILL and start again on the same socket
     lost_job = not redis.client().exists(f"rq:job:sign-batch-{second}")
@@ -65,7 +65,7 @@ def test_redis_restarted_mid_batch_every_document_ends_signed_once(make_tte, red
     if appendonly:
         assert failed == {first: 0, second: 0}
     else:
-        assert failed[second] == 8, "the second batch's passphrase was lost with Redis: it must fail clearly"
+        assert failed[second] == 6, "the second batch's passphrase was lost with Redis: it must fail clearly"
         page = tte.client("bupati").get(f"/tte/proses/{second}").get_data(as_text=True)
         assert "silakan tanda tangani ulang" in page
     resigned = []

@@ -32,6 +32,8 @@ class AppWorker(Worker):
         with self.flask_app.app_context():
             try:
                 reconcile(self.flask_app)
+            except Exception:  # a database hiccup must not stop the worker; the next round tries again
+                self.log.exception("reconcile failed; retrying in %s s", self.maintenance_interval)
             finally:
                 db.session.remove()
 

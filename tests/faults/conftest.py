@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -16,18 +17,24 @@ from tests.faults.support import Figures, Gunicorn, app_env, free_port
 from tests.tte.conftest import RedisServer, make_tte, pki_template  # noqa: F401  (fixtures shared with the TTE tests)
 from tests.tte.support import WorkerProcess
 
-_FIGURES = Figures()
+_FIGURES = Figures(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+_LOADED_AT = time.time()
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _FIGURES.records:
+    """Every worker's figures of this run (files older than this run are left out). Under xdist the controller
+    loads this conftest only when tests/faults is named on the command line; the JSON files are written anyway."""
+    found = Figures.collected(since=_LOADED_AT)
+    if not found:
         return
     terminalreporter.section("fault figures")
-    for record in _FIGURES.records:
-        rest = ", ".join(f"{k}={v}" for k, v in record.items() if k != "test")
-        terminalreporter.write_line(f"{record['test']}: {rest}")
-    out = _FIGURES.write(os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    terminalreporter.write_line(f"written to {out}")
+    for path, records in found:
+        for record in records:
+            rest = ", ".join(f"{k}={v}" for k, v in record.items() if k != "test")
+            terminalreporter.write_line(f"{record['test']}: {rest}")
+        terminalreporter.write_line(f"(from {path})")
 
 
 @pytest.fixture

@@ -98,9 +98,30 @@ class Gunicorn:
     def workers(self) -> list[int]:
         return _children(self.proc.pid)
 
+    def serving(self) -> list[int]:
+        """Workers holding an established connection on the server's port: those with a request in flight."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError):
+                for row in Path(table).read_text().splitlines()[1:]:
+                    fields = row.split()
+                    if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "01":
+                        inodes.add(f"socket:[{fields[9]}]")
+        found = []
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                if any(os.readlink(fd) in inodes for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                    found.append(pid)
+        return found
+
     def kill_worker(self, pid: int | None = None) -> int:
-        """SIGKILL one worker process (the busiest by CPU over 100 ms when none is named: the one serving the
-        request in flight); the master forks a replacement, as after an OOM kill. Returns the pid killed."""
+        """SIGKILL one worker process (when none is named: one serving a request right now, else the busiest
+        by CPU over 100 ms); the master forks a replacement, as after an OOM kill. Returns the pid killed."""
+        deadline = time.monotonic() + 3
+        while pid is None and time.monotonic() < deadline:
+            busy = self.serving()
+            pid = busy[0] if busy else None
+            time.sleep(0 if busy else 0.02)
         if pid is None:
             before = {p: cpu_ticks(p) for p in self.workers() if p not in self.killed}
             time.sleep(0.1)
@@ -190,20 +211,24 @@ class HttpClient:
         assert response.status in (302, 303), f"login of {username}: {response.status}"
 
 
-class Figures:
-    """What the fault tests measured, one record per test; printed after the run and written as JSON."""
+RESULTS = REPO / "test-results"
 
-    def __init__(self):
+
+class Figures:
+    """What the fault tests measured, one record per test, kept in test-results/faults-<worker>.json as they
+    come (xdist workers have no terminal); the controller prints every worker's file at the end of the run."""
+
+    def __init__(self, worker: str):
+        self.path = RESULTS / f"faults-{worker}.json"
         self.records: list[dict] = []
 
     def add(self, test: str, **figures) -> None:
         self.records.append({"test": test, **figures})
+        RESULTS.mkdir(exist_ok=True)
+        self.path.write_text(json.dumps(self.records, indent=2, ensure_ascii=False, default=str))
         print(f"\n[faults] {test}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
 
-    def write(self, worker: str) -> Path | None:
-        if not self.records:
-            return None
-        out = REPO / "test-results" / f"faults-{worker}.json"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(self.records, indent=2, ensure_ascii=False, default=str))
-        return out
+    @staticmethod
+    def collected(since: float) -> list[tuple[Path, list[dict]]]:
+        return [(path, json.loads(path.read_text())) for path in sorted(RESULTS.glob("faults-*.json"))
+                if path.stat().st_mtime >= since]

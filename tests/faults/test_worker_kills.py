@@ -100,7 +100,7 @@ def test_a_broadcast_batch_survives_kill_9_whole_or_not_at_all(make_tte, redis_s
     worker = rq_worker(tte.web, tte.instance_path, redis.url)
     kills = []
     for _ in range(rng.randint(2, 3)):
-        left = kill_when(worker, batch_id, rng, lambda s: s["signing"] > 0)
+        left = kill_when(worker, batch_id, rng, lambda s: s["signing"] > 0 or s["signed"] == len(drafts))
         kills.append(left)
         worker = rq_worker(tte.web, tte.instance_path, redis.url)
         if left["signed"] == len(drafts):

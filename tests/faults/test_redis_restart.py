@@ -4,7 +4,8 @@ Restart=always would) and reconciles the queue with the database by itself.
 
 What Redis loses decides the outcome, and the test holds the product to the right one for each configuration:
 - appendonly (appendfsync always): nothing is lost; every document ends signed.
-- no persistence (the Debian default with `save ""`): the queued job and the sealed passphrase hand-off are gone.
+- no persistence (snapshots off, no AOF: the worst case; Debian's default RDB snapshots lose the same writes on a
+  crash between two snapshots): the queued job and the sealed passphrase hand-off are gone.
   The passphrase is never kept anywhere else (by design), so work that had not started fails with the clear
   message "… silakan tanda tangani ulang", returns to the signer's queue untouched (no signature, original file),
   and the signer's second passphrase entry signs it. Never half-signed, never stuck in the queue."""

@@ -20,6 +20,11 @@ class Defaults:
     RQ_QUEUE = "sisumaker"
     # Worker heartbeat older than this (seconds) is reported as stale by /healthz.
     WORKER_STALE_AFTER = 90
+    # The worker re-enqueues signing work the database has but Redis lost this often (seconds), between jobs.
+    SIGNING_RECONCILE_SECONDS = 60
+    # Without Redis a batch is signed inside the web request; one still unfinished after this many seconds (more
+    # than gunicorn's request timeout) was cut off with its process and is run again when its signer looks.
+    SIGNING_INLINE_STALE_SECONDS = 150
 
     # Number of reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are then trusted,
     # so the per-address login limit counts the real client address.

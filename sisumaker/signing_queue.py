@@ -91,9 +91,10 @@ def _worker_gone(job: Job, connection) -> bool:
 
 def reconcile_batch(app: Flask, batch_id: int) -> bool:
     """Re-enqueue one batch when it has queued/signing work and no live job; True when it did. Without Redis, work
-    left queued by a transient failure is tried again in-process, at most every SIGNING_INPROCESS_RETRY_SECONDS."""
+    a transient failure put back in the queue is tried again in-process (`_retry_in_process`), and a batch whose
+    in-process run was cut off is run again (`_rerun_orphaned_inline`)."""
     if get_queue(app) is None:
-        return _retry_in_process(app, batch_id)
+        return _retry_in_process(app, batch_id) or _rerun_orphaned_inline(app, batch_id)
     if batch_id not in stale_batches():
         return False
     try:
@@ -106,12 +107,31 @@ def reconcile_batch(app: Flask, batch_id: int) -> bool:
 
 
 def _retry_in_process(app: Flask, batch_id: int) -> bool:
+    """Rule: without Redis, requests a transient failure (a BSrE outage) put back in the queue — queued, with the
+    time of their last attempt — are tried again, at most every SIGNING_INPROCESS_RETRY_SECONDS. Requests never
+    started are left to the run that took the passphrase (or to `_rerun_orphaned_inline`)."""
     wait = timedelta(seconds=float(app.config.get("SIGNING_INPROCESS_RETRY_SECONDS", 15)))
     last = db.session.scalar(select(func.max(SignatureRequest.started_at)).where(
         SignatureRequest.batch_id == batch_id, SignatureRequest.status == "queued"))
-    if batch_id not in stale_batches() or (last is not None and utcnow() - as_utc(last) < wait):
+    if last is None or utcnow() - as_utc(last) < wait:
         return False
     enqueue_batch(app, batch_id)
+    return True
+
+
+def _rerun_orphaned_inline(app: Flask, batch_id: int) -> bool:
+    """Rule: without Redis a batch runs inside the web request that took the passphrase, whose sealed hand-off
+    lives in that process's memory only. Work still queued or signing after SIGNING_INLINE_STALE_SECONDS (longer
+    than a request may run: gunicorn's timeout) lost its runner — the process was killed or restarted — and is
+    run again now: a request whose passphrase went with the process fails with the re-sign message and returns
+    to the signer's queue; a letter is delivered in the transaction that signs it, so none is half-sent."""
+    from sisumaker import jobs
+
+    stale_after = timedelta(seconds=int(app.config["SIGNING_INLINE_STALE_SECONDS"]))
+    if batch_id not in stale_batches(stale_after):
+        return False
+    log.warning("reconcile: batch %s was cut off in-process; running it again", batch_id)
+    jobs.sign_batch(batch_id)
     return True
 
 

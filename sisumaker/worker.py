@@ -14,9 +14,28 @@ from sisumaker.extensions import db
 
 
 class AppWorker(Worker):
-    """A forking RQ worker bound to one Flask app."""
+    """A forking RQ worker bound to one Flask app. Between jobs it also reconciles the signing queue with the
+    database every `maintenance_interval` seconds (SIGNING_RECONCILE_SECONDS), so that work Redis lost while the
+    worker stayed up (Redis crashed and came back empty) is re-enqueued without waiting for a restart."""
 
     flask_app: Flask
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # an idle worker wakes this often, so its maintenance (and the reconciler) is never starved by BLPOP
+        return max(1, min(super().dequeue_timeout, int(self.maintenance_interval)))
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        from sisumaker.signing_queue import reconcile
+
+        with self.flask_app.app_context():
+            try:
+                reconcile(self.flask_app)
+            except Exception:  # a database hiccup must not stop the worker; the next round tries again
+                self.log.exception("reconcile failed; retrying in %s s", self.maintenance_interval)
+            finally:
+                db.session.remove()
 
     def fork_work_horse(self, job, queue):
         with self.flask_app.app_context():
@@ -47,6 +66,7 @@ def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True) -> 
             pki_context(app)  # keys decrypted once, here: every forked work horse inherits them
         db.session.remove()
         db.engine.dispose()
-    worker = AppWorker([queue], connection=queue.connection)
+    worker = AppWorker([queue], connection=queue.connection,
+                       maintenance_interval=int(app.config["SIGNING_RECONCILE_SECONDS"]))
     worker.flask_app = app
     return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")

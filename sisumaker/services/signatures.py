@@ -350,6 +350,12 @@ def batch_requests(batch_id: int) -> list[SignatureRequest]:
                                    .order_by(SignatureRequest.id)))
 
 
+def unfinished_batches(viewer: Viewer) -> list[int]:
+    """The viewer's own batches that still have queued or signing work (their page heals them if orphaned)."""
+    return sorted(set(db.session.scalars(select(SignatureRequest.batch_id).join(SignBatch).where(
+        SignBatch.user_id == viewer.user.id, SignatureRequest.status.in_(("queued", "signing"))))))
+
+
 def stale_batches(older_than: timedelta = timedelta(seconds=0)) -> list[int]:
     """Batches that the database says still have queued or signing work (the reconciler's input)."""
     cutoff = utcnow() - older_than

@@ -190,12 +190,14 @@ def tte(make_tte) -> Tte:
 
 class RedisServer:
     """A redis-server of one test's own on a unix socket, without persistence: `restart()` loses everything,
-    as a crashed or restarted Redis does, and comes back on the same socket."""
+    as a crashed or restarted Redis does, and comes back on the same socket. With `appendonly=True` every write
+    is fsynced to an append-only file first (appendfsync always), so a restart, even after SIGKILL, keeps it."""
 
-    def __init__(self, exe: str):
+    def __init__(self, exe: str, appendonly: bool = False):
         import tempfile
 
         self.exe = exe
+        self.appendonly = appendonly
         self.dir = Path(tempfile.mkdtemp(prefix="tte-redis-"))  # short path: unix sockets allow ~100 chars
         self.socket = self.dir / "redis.sock"
         self.url = f"unix://{self.socket}"
@@ -210,7 +212,8 @@ class RedisServer:
 
         self.proc = subprocess.Popen(
             [self.exe, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
+             *(["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]),
+             "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:

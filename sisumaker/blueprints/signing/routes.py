@@ -37,6 +37,9 @@ def _queue_page(errors=None, status=200):
 @bp.get("/")
 @login_required
 def index():
+    app = current_app._get_current_object()
+    for batch_id in signatures.unfinished_batches(viewer()):
+        reconcile_batch(app, batch_id)  # self-healing: work a killed process or a lost Redis left behind
     return _queue_page()
 
 

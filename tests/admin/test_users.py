@@ -91,8 +91,9 @@ def test_staff_positions_take_several_holders(ctx):
 
 
 def test_transfer_leaves_the_old_inbox_with_the_position(client_for, ctx):
-    """Mutasi: kabid1.dinkes moves to a new post. The letter addressed to the old post stays there; the official
-    now sees the new post's (empty) inbox; whoever takes the old post sees the old letter."""
+    """Mutasi: kabid1.dinkes moves to a new post. The letter addressed to the old post stays there; the move is a
+    privilege change, so the official's open session ends; signed in again he sees the new post's (empty) inbox;
+    whoever takes the old post sees the old letter."""
     entry = register(clerk="tu.dinkes", to=("kabid1.dinkes",), perihal="Permohonan data imunisasi triwulan III")
     moved = user("kabid1.dinkes")
     old_position = moved.position_id
@@ -109,7 +110,9 @@ def test_transfer_leaves_the_old_inbox_with_the_position(client_for, ctx):
     assert db.session.get(InboxItem, item_id).position_id == old_position  # the mailbox stayed
     assert viewer_for(user("kabid1.dinkes")).position_ids == {new_position.id}
     assert inbox_items(viewer_for(user("kabid1.dinkes")))[0] == []
-    page = text(official.get("/"))  # the same session, next request: the new position's inbox
+    assert official.get("/").status_code == 302  # the session of the old post ended with the move
+    assert login(official, "kabid1.dinkes").status_code == 302
+    page = text(official.get("/"))  # signed in again: the new position's inbox
     assert "Permohonan data imunisasi triwulan III" not in page and new_position.title in page
     assert official.get(f"/surat/{entry.letter_id}").status_code == 404
     event = last_event("user.assign")

@@ -23,7 +23,9 @@ from tests.pki_support import SessionPki
 PASSPHRASE = f"Bukti-{secrets.token_hex(5)}-Serang!"
 # Tables whose rows a refused write must leave untouched (every table's row count is compared too).
 WATCHED = ("letter", "register_entry", "inbox_item", "notification", "draft", "review_step", "sign_document",
-           "signature_request", "sign_batch", "certificate", "user_account")
+           "signature_request", "sign_batch", "certificate", "unit", "position", "acting_assignment",
+           "number_pattern", "recipient_group", "recipient_group_member", "holiday", "classification",
+           "official_signing", "user_account")
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,32 @@ OWN_ONLY_WRITES = {
 MISSING_ID = 987654321
 # URL parameter -> the kind of world object it names.
 OBJECT_PARAMS = {"letter_id": "letter", "item_id": "item", "entry_id": "entry", "draft_id": "draft",
-                 "doc_id": "document", "batch_id": "batch", "cert_id": "certificate", "token": "document"}
+                 "doc_id": "document", "batch_id": "batch", "cert_id": "certificate", "token": "document",
+                 "unit_id": "unit", "position_id": "position", "user_id": "user", "assignment_id": "acting",
+                 "pattern_id": "pattern", "group_id": "group", "day": "holiday", "code": "classification"}
+# Objects named by a value rather than an id, and the value naming none.
+MISSING_VALUES = {"token": "tidak-ada-token-semacam-ini", "day": "2099-01-01", "code": "ZZ.999"}
 # Parameters that do not name an object: how to fill them.
 PLAIN_PARAMS = {"page": lambda rule: ["1"], "filename": lambda rule: ["app.css"],
-                "action": lambda rule: sorted(rule._converters["action"].items)}
+                "action": lambda rule: sorted(rule._converters["action"].items),
+                "kind": lambda rule: sorted(_dashboard_lists())}
+# Routes for the role admin only (the console, the records settings, the archive export): every other role is
+# refused with 403 and, on a write, nothing changes.
+ADMIN_ONLY_PREFIXES = ("admin.",)
+ADMIN_ONLY = frozenset({"records.holidays", "records.add_holiday", "records.remove_holiday",
+                        "records.classifications", "records.add_classification", "records.edit_classification",
+                        "archive.export", "signing.certificates_admin", "signing.revoke",
+                        "signing.official_signing"})
+
+
+def admin_only(endpoint: str) -> bool:
+    return endpoint.startswith(ADMIN_ONLY_PREFIXES) or endpoint in ADMIN_ONLY
+
+
+def _dashboard_lists() -> dict:
+    from sisumaker.services.dashboard_lists import LISTS
+
+    return LISTS
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,13 @@ class UnknownParameter(Exception):
 
 
 def _missing(kind: str) -> Obj:
-    return Obj(kind, "missing", MISSING_ID, frozenset(), (), {"token": "tidak-ada-token-semacam-ini"})
+    return Obj(kind, "missing", MISSING_ID, frozenset(), (), {"token": MISSING_VALUES["token"]})
+
+
+def _value(param: str, obj: Obj):
+    if obj.label == "missing":
+        return MISSING_VALUES.get(param, MISSING_ID)
+    return obj.extra["token"] if param == "token" else obj.extra.get("value", obj.id)
 
 
 def _object_values(param: str, rule, world: World) -> list[tuple[dict, Obj]]:
@@ -60,7 +88,7 @@ def _object_values(param: str, rule, world: World) -> list[tuple[dict, Obj]]:
         out.append(({"item_id": MISSING_ID, "child_id": MISSING_ID}, _missing("item")))
         return out
     for obj in [*world.of(kind), _missing(kind)]:
-        out.append(({param: obj.extra["token"] if param == "token" else obj.id}, obj))
+        out.append(({param: _value(param, obj)}, obj))
     return out
 
 
@@ -87,3 +115,31 @@ def targets(app, world: World) -> list[Target]:
             for values, obj in bound:
                 out.append(Target(rule.endpoint, method, adapter.build(rule.endpoint, values, method=method), obj))
     return out
+
+
+def query_targets(world: World) -> list[Target]:
+    """The list pages asked with the query strings that fill them (GET): search for the world's words, every
+    dashboard list over this year, every retention stage far in the future, the berita acara and the buku agenda
+    (PDF and CSV) of every registering unit of the world's letters. None is about one object: what each role may
+    read on them is the rule of the words (no body carries the words of a letter the role may not see)."""
+    from datetime import date
+
+    from sisumaker.services.retention import STAGES
+
+    year = date.today().year
+    period = f"dari={year}-01-01&sampai={year}-12-31"
+    urls = [("search.index", f"/cari?q={q}") for q in ("PRF", "rahasia", "Perihal+rahasia", "Pengirim", "Laporan",
+                                                      "Konsep", "NO", "PRFRQ", "PRFSRQ")]
+    urls += [("search.index", f"/cari?q=rahasia&sifat={s}") for s in ("R", "SR")]
+    urls += [("dashboard.listing", f"/dasbor/daftar/{k}?{period}") for k in sorted(_dashboard_lists())]
+    urls += [("dashboard.index", f"/dasbor?{period}")]
+    far = f"sampai={year + 60}-12-31"
+    urls += [("records.retention", f"/arsip/retensi?{far}")]
+    urls += [("records.retention", f"/arsip/retensi?{far}&tahap={s}") for s in STAGES]
+    for unit in sorted(set(world.units.values())):
+        urls += [("records.retention", f"/arsip/retensi?{far}&unit={unit}&tahap={s}") for s in STAGES]
+        urls += [("records.berita_acara", f"/arsip/retensi/berita-acara.pdf?{far}&unit={unit}&tahap={s}")
+                 for s in STAGES]
+        urls += [("archive.agenda_download", f"/arsip/buku-agenda/unduh?unit={unit}&{period}&format={f}")
+                 for f in ("pdf", "csv")]
+    return [Target(endpoint, "GET", url, None) for endpoint, url in urls]

@@ -45,6 +45,7 @@ class Obj:
 @dataclass
 class World:
     objects: list[Obj] = field(default_factory=list)
+    units: dict[str, int] = field(default_factory=dict)  # registering units of the world's letters, by clerk
 
     def of(self, kind: str) -> list[Obj]:
         return [o for o in self.objects if o.kind == kind]
@@ -79,7 +80,7 @@ def build_world(pki_ctx, store, passphrase: str) -> World:
         words = (f"Perihal rahasia {tag}", f"NO/{tag}/2026", f"Pengirim {tag}", f"Ringkasan {tag}",
                  *((f"Laporan {tag}",) if disposed_to else ()))
         obj = Obj("letter", label, entry.letter_id, insiders, words,
-                  {"entry_id": entry.id, "root_item": root.id, "clerk": clerk})
+                  {"entry_id": entry.id, "root_item": root.id, "clerk": clerk, "sifat": sifat})
         world.objects.append(obj)
         world.objects.append(Obj("entry", label, entry.id, _roles(clerk), (), {"letter": label}))
         world.objects.append(Obj("item", f"{label}-root", root.id, insiders, (), {"letter": label}))
@@ -102,6 +103,7 @@ def build_world(pki_ctx, store, passphrase: str) -> World:
     letter("R-other", "tu.dinkes", "kadis.dinkes", "R", _roles("kadis.dinkes"))
     _drafts(world)
     _documents(world, pki_ctx, store, passphrase)
+    _console(world)
     return world
 
 
@@ -149,3 +151,48 @@ def _documents(world: World, pki_ctx, store, passphrase: str) -> None:
     world.objects.append(Obj("batch", "batch-sekda", batch.id, _roles("sekda")))
     cert_id = db.session.scalar(select(func.max(Certificate.id)).where(Certificate.user_id == sekda.id))
     world.objects.append(Obj("certificate", "cert-sekda", cert_id, frozenset({"admin"})))
+
+
+ADMINS = frozenset({"admin"})
+
+
+def _console(world: World) -> None:
+    """The objects of the admin console and the records pages, each only the admin's: a unit, a position, a user,
+    a Plt assignment, a number pattern, a recipient group, a holiday and a classification code; and the
+    registering units of the world's letters (the buku agenda and retention pages are asked about them)."""
+    from sisumaker.models import (ActingAssignment, Classification, Holiday, NumberPattern, RecipientGroup, Unit,
+                                  User)
+    from sisumaker.services.access import register_unit_of
+    from sisumaker.services.admin_acting import appoint
+    from sisumaker.services.admin_config import PatternInput, save_group, save_pattern
+    from sisumaker.services.calendar import add_holiday
+
+    def user(username):
+        return db.session.scalar(select(User).where(User.username == username))
+
+    admin, dinkes = user("admin"), user("kadis.dinkes").position.unit
+    begin_write()
+    group = save_group(admin, "Grup uji bukti", (dinkes.id,))
+    pattern = db.session.scalar(select(NumberPattern).order_by(NumberPattern.id)) or \
+        save_pattern(admin, PatternInput("", dinkes.id, "{kode}/{nomor}/{unit}/{tahun}"))
+    acting = appoint(admin, username="sekretaris.dinkes", position_id=user("kadis.dinkes").position_id, kind="plt",
+                     starts_on=date.today() + timedelta(days=30), ends_on=date.today() + timedelta(days=40),
+                     decree_number="800/PRF/2026")
+    holiday_day = date(date.today().year + 1, 3, 3)
+    add_holiday(admin, holiday_day, "Libur uji bukti", "libur_nasional")
+    db.session.commit()
+    code = db.session.scalar(select(Classification.code).where(Classification.code == "100"))
+    for kind, label, ident, value in (
+            ("unit", "unit-dinkes", dinkes.id, dinkes.id),
+            ("position", "pos-kadis", user("kadis.dinkes").position_id, user("kadis.dinkes").position_id),
+            ("user", "user-kabid", user("kabid1.dlh").id, user("kabid1.dlh").id),
+            ("acting", "plt-dinkes", acting.id, acting.id),
+            ("pattern", "pattern-1", pattern.id, pattern.id),
+            ("group", "group-uji", group.id, group.id),
+            ("holiday", "holiday-uji", 0, holiday_day.isoformat()),
+            ("classification", "code-100", 0, code)):
+        world.objects.append(Obj(kind, label, ident, ADMINS, (), {"value": value}))
+    for clerk in ("tu.setda", "tu.kec.pulo-ampel", "tu.dinkes"):
+        world.units[clerk] = register_unit_of(user(clerk).position).id
+    assert db.session.get(Holiday, holiday_day) and db.session.get(RecipientGroup, group.id) \
+        and db.session.get(ActingAssignment, acting.id) and db.session.get(Unit, dinkes.id)

@@ -37,6 +37,7 @@ def units():
 
 @bp.get("/unit/<int:unit_id>/cabang")
 def branch(unit_id: int):
+    admin_org.get_unit(unit_id)  # a unit that does not exist: 404, not an empty branch
     if not is_fragment_request():
         return redirect(url_for("admin.unit", unit_id=unit_id))
     return render_template("admin/_units.html", rows=admin_org.child_units(unit_id))

@@ -55,7 +55,7 @@ def upgrade():
 
 _WORDS = "regexp_replace(coalesce(NEW.{0}, ''), '[^[:alnum:]]+', ' ', 'g')"
 POSTGRES_DDL = (
-    "CREATE FUNCTION search_document_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "CREATE OR REPLACE FUNCTION search_document_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     f"NEW.tsv := setweight(to_tsvector('simple', {_WORDS.format('title')}), 'A') || "
     f"setweight(to_tsvector('simple', {_WORDS.format('body')}), 'B'); RETURN NEW; END $$",
     "CREATE TRIGGER search_document_tsv BEFORE INSERT OR UPDATE ON search_document "

@@ -5,13 +5,15 @@
 #   make venv           only create .venv and install requirements.txt
 #   make clean          remove .venv and caches (keeps instance/: database, keys, files)
 #
-# Variables: PORT=5077 make run · make test PYTEST_ARGS="-q -n 2" · PYTHON=python3.11
+# Variables: PORT=5077 make run · make test PYTEST_ARGS="-q -p no:xdist" (one process) · PYTHON=python3.11
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
-PYTEST_ARGS ?= -q
+# Two processes (the machine this targets has two cores); a test file stays on one process, so its module
+# fixtures (a browser, a fixture world) are built once.
+PYTEST_ARGS ?= -q -n 2 --dist loadfile
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import csrf_token, login
 from tests.letters.support import make_pdf, raw_pdf
-from tests.proof.routes import targets
+from tests.proof.routes import admin_only, targets
 
 INDONESIAN = re.compile(r"\b(tidak|wajib|pilih|harus|isian|berkas|silakan|anda|terlalu|belum|tuliskan|masukkan|"
                         r"salah|hanya|sudah|kosong|formulir|frasa|halaman|jabatan|surat|dokumen|paling|karakter|batas|diisi)\b", re.I)
@@ -48,6 +48,7 @@ def _forms(world) -> list[tuple[str, str | None, str, str | None]]:
     g = world.get
     b_root, r_child = g("B-root"), g("R-child")
     konsep, review = g("draft-B-konsep").id, g("draft-R-review").id
+    dinkes, code = g("unit-dinkes").id, g("code-100").extra["value"]
     return [
         ("login", None, "/masuk", "/masuk"),
         ("register", "tu.setda", "/surat-masuk/baru", "/surat-masuk/baru"),
@@ -66,6 +67,12 @@ def _forms(world) -> list[tuple[str, str | None, str, str | None]]:
         ("cancel", "tu.setda", f"/surat-masuk/{world.of('entry')[0].id}/batal", None),
         ("verify", None, f"/v/{g('doc-B').extra['token']}", f"/v/{g('doc-B').extra['token']}"),
         ("notifications", "bupati", "/notifikasi/baca-semua", None),
+        ("admin-user-new", "admin", "/admin/pengguna/baru", "/admin/pengguna/baru"),
+        ("admin-unit-new", "admin", f"/admin/unit/{dinkes}/anak", f"/admin/unit/{dinkes}"),
+        ("admin-group", "admin", "/admin/grup/baru", "/admin/grup/baru"),
+        ("holiday-add", "admin", "/admin/hari-libur", "/admin/hari-libur"),
+        ("classification-edit", "admin", f"/admin/klasifikasi/{code}", f"/admin/klasifikasi/{code}"),
+        ("archive-export", "admin", "/arsip/ekspor", "/arsip/ekspor"),
     ]
 
 
@@ -129,18 +136,45 @@ def _query_case(proof, path, params):
     assert response.status_code < 500, f"{path}?{params!r}: {response.status_code}"
 
 
+# The query strings of the search, dashboard, retention, buku agenda and admin list pages (their own names).
+LIST_PAGES = ["/cari", "/dasbor", "/dasbor/daftar/surat", "/dasbor/daftar/lewat-tenggat", "/arsip/retensi",
+              "/arsip/retensi/berita-acara.pdf", "/arsip/buku-agenda", "/arsip/buku-agenda/unduh", "/admin/pengguna",
+              "/admin/klasifikasi", "/admin/hari-libur", "/admin/audit", "/admin/plt", "/admin/unit",
+              "/admin/pengguna/baru"]
+LIST_PARAMS = ["q", "arah", "unit", "jenis", "sifat", "klasifikasi", "dari", "sampai", "status", "hal", "opd",
+               "tahap", "kode", "format", "tahun", "pelaku", "aksi", "objek", "cari", "lihat", "position_id"]
+
+
+@FUZZ
+@given(st.sampled_from(["tu.setda", "bupati", "admin"]), st.sampled_from(LIST_PAGES),
+       st.dictionaries(st.sampled_from(LIST_PARAMS), VALUES, max_size=4))
+def _list_query_case(proof, user, path, params):
+    response = proof.client(user).get(path, query_string=params)
+    case = f"{user} {path}?{params!r:.300}"
+    assert response.status_code < 500, f"{case}: {response.status_code}"
+    if response.status_code >= 400:
+        assert INDONESIAN.search(response.get_data(as_text=True)), f"{case}: no Indonesian message"
+
+
 def test_query_strings_and_out_of_range_ids(proof, record_property):
     _query_case(proof)
+    _list_query_case(proof)
+    swept = 0
+    for path in LIST_PAGES:  # every parameter once with a NUL (PostgreSQL refuses it even in a lookup)
+        for param in LIST_PARAMS:
+            response = proof.client("admin").get(path, query_string={param: "a\x00b"})
+            swept += 1
+            assert response.status_code < 500, f"{path}?{param}=a\\x00b: {response.status_code}"
     tried = 0
-    client = proof.client("bupati")
     for target in targets(proof.web, proof.world):
         if target.method == "GET" and "987654321" in target.url:
+            client = proof.client("admin" if admin_only(target.endpoint) else "bupati")
             for huge in ("99999999999999999999", "2147483648"):
                 response = client.get(target.url.replace("987654321", huge))
                 tried += 1
                 assert response.status_code == 404, f"{target.url} with {huge}: {response.status_code}"
     assert tried >= 10
-    print(f"\nquery strings fuzzed: {FUZZ.max_examples}; out-of-range ids in URLs: {tried}")
+    print(f"\nquery strings fuzzed: {2 * FUZZ.max_examples} + {swept} NUL sweeps; out-of-range ids in URLs: {tried}")
     record_property("out_of_range_urls", tried)
 
 

@@ -1,7 +1,7 @@
 """XSS (issue 8, part 3): payloads typed into every text field through the real forms are stored as they were
 typed, rendered as text, and in real Chromium no dialog fires and no injected element exists on any page that
 shows them (inbox, letter, disposition, register, notifications, drafts, signing queue and document, the public
-verification page)."""
+verification page, search results, dashboard lists, the admin's groups, holidays and classification codes)."""
 from __future__ import annotations
 
 import io
@@ -40,6 +40,15 @@ def _position(proof, username: str) -> int:
 
     with proof.svc.app_context():
         return db.session.scalar(select(User.position_id).where(User.username == username))
+
+
+def _unit(proof, username: str) -> int:
+    from sisumaker.extensions import db
+    from sisumaker.models import Position, User
+
+    with proof.svc.app_context():
+        return db.session.scalar(select(Position.unit_id).join(User, User.position_id == Position.id)
+                                 .where(User.username == username))
 
 
 def _post(proof, username, url, data, **kwargs):
@@ -92,9 +101,19 @@ def _plant(proof) -> tuple[dict[str, list[str]], list[str]]:
     with proof.svc.app_context():
         doc = db.session.scalar(select(SignDocument).where(SignDocument.title == title))
         doc_id, token = doc.id, doc.token
+    holiday_year = date.today().year + 2
+    _post(proof, "admin", "/admin/grup/baru", dict(name=p()[:120], unit_ids=str(_unit(proof, "kadis.dinkes"))))
+    _post(proof, "admin", "/admin/hari-libur", dict(day=f"{holiday_year}-04-04", name=p(), kind="cuti_bersama"))
+    _post(proof, "admin", "/admin/klasifikasi/100", dict(name=p(), active_years="2", inactive_years="5",
+                                                         final_disposition="dinilai kembali"))
+    from urllib.parse import quote
+
     pages = {
-        "tu.setda": ["/", "/surat-masuk", f"/surat/{letter_id}"],
-        "bupati": ["/", "/?f=belum-dibaca", f"/surat/{letter_id}", f"/disposisi/{root}", "/notifikasi"],
+        "tu.setda": ["/", "/surat-masuk", f"/surat/{letter_id}", "/cari?q=xss", f"/cari?q={quote(PAYLOADS[0])}"],
+        "bupati": ["/", "/?f=belum-dibaca", f"/surat/{letter_id}", f"/disposisi/{root}", "/notifikasi",
+                   "/cari?q=xss", "/cari?q=alert", "/dasbor/daftar/surat", "/dasbor/daftar/disposisi"],
+        "admin": ["/admin/grup", f"/admin/hari-libur?tahun={holiday_year}", "/admin/klasifikasi?q=100",
+                  "/admin/klasifikasi/100", f"/admin/pengguna?q={quote(PAYLOADS[1])}"],
         "kadis.dinkes": ["/", f"/disposisi/{child}", f"/surat/{letter_id}", "/surat-keluar/", draft_url,
                          f"{draft_url}/ubah", f"/tte/dokumen/{doc_id}", "/notifikasi"],
         "sekda": ["/tte/", f"/tte/dokumen/{doc_id}", "/notifikasi"],

@@ -5,11 +5,18 @@ from sisumaker.blueprints.common import FormReader
 from sisumaker.services.admin_audit import AuditFilter
 from sisumaker.services.admin_config import PatternInput
 from sisumaker.services.admin_users import NewAccount
+from sisumaker.services.errors import parse_id
 
 
 def optional_id(form, name: str) -> int | None:
-    raw = (form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    """A row id chosen in a form, or None (never an exception: see errors.parse_id)."""
+    return parse_id(form.get(name) or "")
+
+
+def text(form, name: str) -> str:
+    """A free-text field without NUL characters (PostgreSQL refuses them even in a lookup: a 500, not a message);
+    the services check length and content."""
+    return (form.get(name) or "").replace("\x00", "")
 
 
 def parse_account(form) -> tuple[NewAccount, dict[str, str]]:

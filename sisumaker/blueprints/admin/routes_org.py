@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from sisumaker.blueprints.admin import actor, bp, done
-from sisumaker.blueprints.admin.forms import optional_id
+from sisumaker.blueprints.admin.forms import optional_id, text
 from sisumaker.blueprints.common import FormReader, is_fragment_request
 from sisumaker.extensions import db
 from sisumaker.models import ActingAssignment, NumberPattern, Position, RecipientGroup, Unit, User
@@ -30,9 +30,9 @@ def home():
 @bp.get("/unit")
 def units():
     root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
-    found = position_choices(request.args.get("cari", ""))
+    found = position_choices(text(request.args, "cari"))
     return render_template("admin/units.html", root=root, rows=admin_org.child_units(root.id) if root else [],
-                           found=found, query=request.args.get("cari", ""))
+                           found=found, query=text(request.args, "cari"))
 
 
 @bp.get("/unit/<int:unit_id>/cabang")
@@ -63,8 +63,8 @@ def unit_add(unit_id: int):
     parent = admin_org.get_unit(unit_id)
     f = request.form
     try:
-        new = admin_org.add_unit(actor(), parent_id=parent.id, kind=f.get("kind", ""), name=f.get("name", ""),
-                                 code=f.get("code", ""), address=f.get("address", ""))
+        new = admin_org.add_unit(actor(), parent_id=parent.id, kind=text(f, "kind"), name=text(f, "name"),
+                                 code=text(f, "code"), address=text(f, "address"))
     except ValidationError as exc:
         db.session.rollback()
         return _unit_page(parent, exc.errors, "tambah-unit", 422)
@@ -75,7 +75,7 @@ def unit_add(unit_id: int):
 def unit_rename(unit_id: int):
     target = admin_org.get_unit(unit_id)
     try:
-        admin_org.rename_unit(actor(), target, name=request.form.get("name", ""), code=request.form.get("code", ""))
+        admin_org.rename_unit(actor(), target, name=text(request.form, "name"), code=text(request.form, "code"))
     except ValidationError as exc:
         db.session.rollback()
         return _unit_page(target, exc.errors, "ubah-unit", 422)
@@ -109,8 +109,8 @@ def position_add(unit_id: int):
     target = admin_org.get_unit(unit_id)
     f = request.form
     try:
-        new = admin_org.add_position(actor(), unit_id=target.id, title=f.get("title", ""),
-                                     parent_id=optional_id(f, "parent_id"), echelon=f.get("echelon", ""),
+        new = admin_org.add_position(actor(), unit_id=target.id, title=text(f, "title"),
+                                     parent_id=optional_id(f, "parent_id"), echelon=text(f, "echelon"),
                                      is_unit_head=f.get("is_unit_head") == "1")
     except ValidationError as exc:
         db.session.rollback()
@@ -121,7 +121,7 @@ def position_add(unit_id: int):
 def _position_page(position: Position, errors=None, which: str = "", status: int = 200):
     acting = db.session.scalars(select(ActingAssignment).where(ActingAssignment.position_id == position.id)
                                 .order_by(ActingAssignment.starts_on.desc()).limit(50)).all()
-    found = position_choices(request.args.get("cari", "")) if which == "" else []
+    found = position_choices(text(request.args, "cari")) if which == "" else []
     ctx = dict(position=position, ancestors=[*admin_org.unit_ancestors(position.unit), position.unit],
                errors=errors or {}, which=which, values=request.form, acting=acting,
                holders=sorted(position.holders, key=lambda u: u.username),
@@ -141,7 +141,7 @@ def position(position_id: int):
 def position_rename(position_id: int):
     target = admin_org.get_position(position_id)
     try:
-        admin_org.rename_position(actor(), target, request.form.get("title", ""))
+        admin_org.rename_position(actor(), target, text(request.form, "title"))
     except ValidationError as exc:
         db.session.rollback()
         return _position_page(target, exc.errors, "ubah-jabatan", 422)
@@ -178,9 +178,9 @@ def acting_add(position_id: int):
     starts_on, ends_on = r.date("starts_on", required=True), r.date("ends_on", required=True)
     try:
         r.raise_if_errors()
-        admin_acting.appoint(actor(), username=request.form.get("username", ""), position_id=target.id,
-                             kind=request.form.get("kind", ""), starts_on=starts_on, ends_on=ends_on,
-                             decree_number=request.form.get("decree_number", ""))
+        admin_acting.appoint(actor(), username=text(request.form, "username"), position_id=target.id,
+                             kind=text(request.form, "kind"), starts_on=starts_on, ends_on=ends_on,
+                             decree_number=text(request.form, "decree_number"))
     except ValidationError as exc:
         db.session.rollback()
         return _position_page(target, exc.errors, "plt", 422)

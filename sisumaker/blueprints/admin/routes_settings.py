@@ -4,20 +4,20 @@ from __future__ import annotations
 from flask import render_template, request
 
 from sisumaker.blueprints.admin import actor, bp, done
-from sisumaker.blueprints.admin.forms import parse_pattern
+from sisumaker.blueprints.admin.forms import parse_pattern, text
 from sisumaker.blueprints.common import FormReader
 from sisumaker.extensions import db
 from sisumaker.models import JENIS
 from sisumaker.services import admin_acting, admin_config, admin_org
 from sisumaker.services.admin_users import position_choices
-from sisumaker.services.errors import ValidationError
+from sisumaker.services.errors import ValidationError, parse_id
 
 
 def _acting_page(errors=None, which: int | None = None, status: int = 200):
     past = request.args.get("lihat") == "lalu"
     ctx = dict(rows=admin_acting.assignments(actor(), current=not past), past=past, errors=errors or {},
-               which=which, kinds=admin_acting.KIND_LABELS, query=request.args.get("cari", ""),
-               found=position_choices(request.args.get("cari", "")))
+               which=which, kinds=admin_acting.KIND_LABELS, query=text(request.args, "cari"),
+               found=position_choices(text(request.args, "cari")))
     return render_template("admin/acting.html", **ctx), status
 
 
@@ -85,7 +85,7 @@ def groups():
 
 
 def _group_page(group, errors=None, status: int = 200):
-    chosen = ({int(i) for i in request.form.getlist("unit_ids") if i.isdigit()} if request.method == "POST"
+    chosen = ({i for i in map(parse_id, request.form.getlist("unit_ids")) if i is not None} if request.method == "POST"
               else {m.unit_id for m in group.members} if group else set())
     ctx = dict(group=group, errors=errors or {}, chosen=chosen, units=admin_config.member_choices(),
                name=request.form.get("name", group.name if group else ""), kinds=admin_org.UNIT_KIND_LABELS)
@@ -102,7 +102,7 @@ def group(group_id: int | None):
     unit_ids = r.ids("unit_ids")
     try:
         r.raise_if_errors()
-        saved = admin_config.save_group(actor(), request.form.get("name", ""), unit_ids, target)
+        saved = admin_config.save_group(actor(), text(request.form, "name"), unit_ids, target)
     except ValidationError as exc:
         db.session.rollback()
         return _group_page(target, exc.errors, 422)

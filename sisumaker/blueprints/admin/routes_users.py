@@ -6,7 +6,7 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from sisumaker.blueprints.admin import actor, bp, done
-from sisumaker.blueprints.admin.forms import optional_id, parse_account
+from sisumaker.blueprints.admin.forms import optional_id, parse_account, text
 from sisumaker.blueprints.common import is_fragment_request
 from sisumaker.extensions import db
 from sisumaker.models import ActingAssignment, Certificate, Position
@@ -16,7 +16,7 @@ from sisumaker.services.errors import ValidationError
 
 @bp.get("/pengguna")
 def users():
-    query = request.args.get("q", "")[:100]
+    query = text(request.args, "q")[:100]
     page = max(1, request.args.get("hal", 1, type=int))
     rows, more = admin_users.search_users(actor(), query, page)
     template = "admin/_users.html" if is_fragment_request() else "admin/users.html"
@@ -25,7 +25,7 @@ def users():
 
 def _new_page(errors=None, status: int = 200):
     chosen = db.session.get(Position, optional_id(request.values, "position_id") or 0)
-    found = admin_users.position_choices(request.values.get("cari", ""))
+    found = admin_users.position_choices(text(request.values, "cari"))
     ctx = dict(values=request.values, errors=errors or {}, roles=admin_users.ROLE_LABELS, chosen=chosen, found=found)
     return render_template("admin/user_new.html", **ctx), status
 
@@ -54,8 +54,8 @@ def _user_page(user, errors=None, which: str = "", status: int = 200):
     certs = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)
                                .order_by(Certificate.id.desc()).limit(5)).all()
     ctx = dict(user=user, errors=errors or {}, which=which, acting=acting, certs=certs,
-               found=admin_users.position_choices(request.values.get("cari", "")),
-               query=request.values.get("cari", ""), roles=admin_users.ROLE_LABELS)
+               found=admin_users.position_choices(text(request.values, "cari")),
+               query=text(request.values, "cari"), roles=admin_users.ROLE_LABELS)
     return render_template("admin/user.html", **ctx), status
 
 

@@ -76,7 +76,7 @@ def _jra_input(r: FormReader) -> jra.JraInput:
 @login_required
 def classifications(errors=None, values=None, status=200):
     require_admin()
-    query, page = request.args.get("q", ""), max(1, request.args.get("hal", 1, type=int))
+    query, page = FormReader(request.args).text("q", 100), max(1, request.args.get("hal", 1, type=int))
     rows, more = jra.list_codes(query, page)
     template = "records/_classifications.html" if is_fragment_request() else "records/classifications.html"
     return render_template(template, rows=rows, more=more, q=query, page=page, finals=jra.FINAL_DISPOSITIONS,
@@ -145,7 +145,7 @@ def retention():
     retention_service.require_archivist(v)
     by, unit_id = _retention_args(v)
     stage = request.args.get("tahap", "")
-    code = request.args.get("kode") or None
+    code = FormReader(request.args).text("kode", 30) or None
     groups = retention_service.due_groups(v, by, unit_id)
     page = max(1, request.args.get("hal", 1, type=int))
     letters, more = retention_service.due_letters(v, by, stage, unit_id, code, page) if stage else ([], False)

@@ -22,14 +22,16 @@ FILTERS = {
 }
 PAGE_SIZE = 50
 DEADLINE_SOON_DAYS = 3  # working days
+UNREAD = "diterima"
+AWAITING_DISPOSITION = ("diterima", "dibaca")  # of a letter or disposition (a tembusan needs none)
 
 
 def _conditions(today: date) -> dict:
     soon = soon_cutoff(today, DEADLINE_SOON_DAYS)  # working days: the holiday calendar counts
     return {
         "semua": None,
-        "belum-dibaca": InboxItem.status == "diterima",
-        "perlu-disposisi": and_(InboxItem.kind != "tembusan", InboxItem.status.in_(("diterima", "dibaca"))),
+        "belum-dibaca": InboxItem.status == UNREAD,
+        "perlu-disposisi": and_(InboxItem.kind != "tembusan", InboxItem.status.in_(AWAITING_DISPOSITION)),
         "tenggat": and_(InboxItem.deadline.is_not(None), InboxItem.deadline <= soon,
                         InboxItem.status.in_(OPEN_STATUSES)),
         "rahasia": InboxItem.confidential.is_(True),
@@ -46,7 +48,7 @@ def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | N
 
     Two index-only reads of ix_item_position_status, whatever the size of the inbox: the items grouped by
     (status, kind, confidential) — a handful of rows from which every filter but the deadline one is summed here
-    (the same rules as `_conditions`) — and the count of open items due within DEADLINE_SOON_DAYS."""
+    (the same rules as `_conditions`) — and the count under `_conditions`' own deadline rule."""
     counts = {k: 0 for k in FILTERS}
     if not viewer.position_ids:
         return counts
@@ -56,14 +58,11 @@ def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | N
         .where(*base).group_by(InboxItem.status, InboxItem.kind, InboxItem.confidential)).all()
     for status, kind, confidential, n in groups:
         counts["semua"] += n
-        counts["belum-dibaca"] += n if status == "diterima" else 0
-        counts["perlu-disposisi"] += n if kind != "tembusan" and status in ("diterima", "dibaca") else 0
+        counts["belum-dibaca"] += n if status == UNREAD else 0
+        counts["perlu-disposisi"] += n if kind != "tembusan" and status in AWAITING_DISPOSITION else 0
         counts["rahasia"] += n if confidential else 0
-    soon = soon_cutoff(today or date.today(), DEADLINE_SOON_DAYS)
-    counts["tenggat"] = db.session.scalar(
-        select(func.count()).select_from(InboxItem)
-        .where(*base, InboxItem.status.in_(OPEN_STATUSES), InboxItem.deadline.is_not(None),
-               InboxItem.deadline <= soon)) or 0
+    deadline_rule = _conditions(today or date.today())["tenggat"]
+    counts["tenggat"] = db.session.scalar(select(func.count()).select_from(InboxItem).where(*base, deadline_rule)) or 0
     return counts
 
 

@@ -8,6 +8,7 @@ from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, 
 from sisumaker.models.outgoing import (Draft, DraftRecipient, DraftVersion, NumberCounter, NumberPattern,
                                        RecipientGroup, RecipientGroupMember, ReviewStep)
 from sisumaker.models.search import SearchDocument
+from sisumaker.models.versions import VERSION_SCOPES, PageVersion
 from sisumaker.models.signing import Certificate, OfficialSigning, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "Certificate", "OfficialSigning", "SignatureRequest", "SignBatch", "SignDocument",
     "Draft", "DraftRecipient", "DraftVersion", "NumberCounter", "NumberPattern", "RecipientGroup",
     "RecipientGroupMember", "ReviewStep", "Holiday", "HOLIDAY_KINDS", "SearchDocument",
+    "PageVersion", "VERSION_SCOPES",
 ]

@@ -48,6 +48,8 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Rendered inbox and register pages kept per web process while unchanged (sisumaker/page_cache.py); 0: off.
+    PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     DEMO_PASSWORD = "sisumaker-demo"
     DEMO_SIGNING_PASSPHRASE = "Serang-TTE-2026!"  # locks the demo officials' signing keys

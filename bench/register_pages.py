@@ -718,6 +718,9 @@ def parse_args(argv=None):
                          "fix), with this checkout's .venv")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--batch", type=int, default=5000, help="letters per bulk-insert batch (5000)")
+    ap.add_argument("--page-cache", choices=("on", "off"), default="on",
+                    help="the product's cache of unchanged list pages (on, as deployed); off: every view is computed "
+                         "and rendered, as right after a change")
     return ap.parse_args(argv)
 
 
@@ -862,6 +865,8 @@ def main(argv=None) -> int:
         return 2
 
     env_app = app_env(url, instance)
+    if args.page_cache == "off":
+        env_app["SISUMAKER_PAGE_CACHE_MAX_BYTES"] = "0"
     env_floor = {**{k: v for k, v in env_app.items() if not k.startswith("SISUMAKER_")},
                  "FLOOR_ROWS": str(args.floor_rows), "FLOOR_DB": str(floor_db)}
     common = gunicorn_args(args.workers)
@@ -878,7 +883,8 @@ def main(argv=None) -> int:
         floor_rows, floor_bytes = check_floor(floor_srv.port)
         rounds = max(1, args.rounds)
         slice_s = max(1, round(args.duration / rounds))
-        log(f"\nServers: gunicorn {' '.join(common)} · product :{app_srv.port} · floor :{floor_srv.port}")
+        log(f"\nServers: gunicorn {' '.join(common)} · product :{app_srv.port} (page cache {args.page_cache}) · "
+            f"floor :{floor_srv.port}")
         log(f"Load: {client}, {args.connections} connections; per page {args.warmup:g} s warm-up, then {rounds} "
             f"rounds of {slice_s} s floor /register + {slice_s} s page; {os.cpu_count()} CPUs shared by the client "
             f"and both servers\n")
@@ -965,7 +971,8 @@ def main(argv=None) -> int:
     results += [floor, hello]
     report = {"at": datetime.now().isoformat(timespec="seconds"), "client": client, "letters": args.letters,
               "connections": args.connections, "duration": args.duration, "workers": args.workers,
-              "database": url.split("@")[-1], "app_root": str(args.app_root), "floor_rps": floor["rps"],
+              "page_cache": args.page_cache, "database": url.split("@")[-1], "app_root": str(args.app_root),
+              "floor_rps": floor["rps"],
               "missing_indexes": users.get("missing_indexes"), "results": results,
               "build": meta.get("stats"), "checks": meta.get("checks")}
     out_json = args.out / f"register_pages-{datetime.now():%Y%m%d-%H%M%S}.json"

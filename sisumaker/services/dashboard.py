@@ -126,7 +126,9 @@ def _seconds(later, earlier):
 
 
 def _medians(rows) -> tuple[dict[int, float], float | None]:
-    """Exact medians of `rows` (a subquery with opd_id, secs) per OPD and overall, in one query over one scan:
+    """Exact medians of `rows` (a MATERIALIZED CTE of opd_id, secs, ordered by OPD: so ordered, SQLite joins the
+    items to their OPD through an index, as in the count queries, instead of a scan of the position map per item)
+    per OPD and overall, in one query over one scan:
     PostgreSQL's percentile_cont over grouping sets; elsewhere two row_number windows (per OPD and overall) pick
     the middle value or the two middle values, whose mean is the median."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -297,7 +299,8 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
     base = [InboxItem.kind == "surat", InboxItem.received_at >= lo, InboxItem.received_at < hi, open_items]
     read_rows = (select(pos.c.opd_id, _seconds(InboxItem.read_at, InboxItem.received_at).label("secs"))
                  .join(pos, pos.c.position_id == InboxItem.position_id)
-                 .where(*base, InboxItem.read_at.is_not(None)).subquery())
+                 .where(*base, InboxItem.read_at.is_not(None)).order_by(pos.c.opd_id)
+                 .cte("read_secs").prefix_with("MATERIALIZED"))
     per_opd, total.read_median = _medians(read_rows)
     for k, v in per_opd.items():
         if k in rows:
@@ -310,7 +313,7 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
              .join(pos, pos.c.position_id == InboxItem.position_id).where(*base).subquery())
     per_opd, total.dispose_median = _medians(
         select(first.c.opd_id, _seconds(first.c.first, first.c.received_at).label("secs"))
-        .where(first.c.first.is_not(None)).subquery())
+        .where(first.c.first.is_not(None)).order_by(first.c.opd_id).cte("dispose_secs").prefix_with("MATERIALIZED"))
     for k, v in per_opd.items():
         if k in rows:
             rows[k].dispose_median = v

@@ -67,9 +67,9 @@ def compute_snapshot(period: Period, today: date | None = None, now: datetime | 
     now, today = now or _utcnow(), today or date.today()
     t0 = time.perf_counter()
     rows, total = compute(REGENCY, period, today, now)
-    seconds = time.perf_counter() - t0
-    snap = _get_or_create(period)
-    snap.figures, snap.computed_at, snap.computed_for = _dump(rows, total), now, today
+    figures, seconds = _dump(rows, total), time.perf_counter() - t0
+    snap = _get_or_create(period)  # takes the write lock (on SQLite a new transaction: loaded objects expire)
+    snap.figures, snap.computed_at, snap.computed_for = figures, now, today
     snap.seconds, snap.error = round(seconds, 3), None
     db.session.flush()
     return snap

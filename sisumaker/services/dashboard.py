@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, and_, case, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from sisumaker.extensions import db
@@ -114,6 +114,27 @@ def _position_map(scope: Scope):
     return stmt.cte("position_opd").prefix_with("MATERIALIZED"), units
 
 
+# SQLite only: the position map as a temporary table keyed by position, so that every per-item lookup is a primary
+# key search. Joined as a CTE, SQLite's planner sometimes scans the whole map once per item instead of building its
+# automatic index (a hundredfold slower at 1,000,000 letters), depending on the query's shape.
+_POSITION_OPD = Table("dashboard_position_opd", MetaData(), Column("position_id", Integer, primary_key=True),
+                      Column("opd_id", Integer, nullable=False))
+
+
+def _keyed_position_map(scope: Scope):
+    """(position map, unit map) for the aggregate queries: on SQLite the position map filled into a temporary,
+    connection-private table (no lock on the database), elsewhere the CTE (PostgreSQL hashes it)."""
+    pos, units = _position_map(scope)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return pos, units
+    conn = db.session.connection()
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS dashboard_position_opd "
+                      "(position_id INTEGER PRIMARY KEY, opd_id INTEGER NOT NULL)"))
+    conn.execute(_POSITION_OPD.delete())
+    conn.execute(_POSITION_OPD.insert().from_select(["position_id", "opd_id"], select(pos.c.position_id, pos.c.opd_id)))
+    return _POSITION_OPD, units
+
+
 def open_letter_items():
     """Items of Biasa/Terbatas letters: the few Rahasia letter ids come from ix_letter_sifat (no join per item)."""
     return InboxItem.letter_id.not_in(select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL)))
@@ -126,16 +147,14 @@ def _seconds(later, earlier):
 
 
 def _medians(rows) -> tuple[dict[int, float], float | None]:
-    """Exact medians of `rows` (a MATERIALIZED CTE of opd_id, secs, ordered by OPD: so ordered, SQLite joins the
-    items to their OPD through an index, as in the count queries, instead of a scan of the position map per item)
-    per OPD and overall, in one query over one scan:
+    """Exact medians of `rows` (a subquery of opd_id, secs; NULL secs left out) per OPD and overall, in one query:
     PostgreSQL's percentile_cont over grouping sets; elsewhere two row_number windows (per OPD and overall) pick
     the middle value or the two middle values, whose mean is the median."""
     if db.session.get_bind().dialect.name == "postgresql":
         whole = func.grouping(rows.c.opd_id)
         found = db.session.execute(
             select(rows.c.opd_id, whole, func.percentile_cont(0.5).within_group(rows.c.secs))
-            .group_by(func.grouping_sets(rows.c.opd_id, text("()")))).all()
+            .where(rows.c.secs.is_not(None)).group_by(func.grouping_sets(rows.c.opd_id, text("()")))).all()
         per_opd = {k: float(v) for k, g, v in found if not g and v is not None}
         overall = [float(v) for _, g, v in found if g and v is not None]
         return per_opd, (overall[0] if overall else None)
@@ -143,7 +162,8 @@ def _medians(rows) -> tuple[dict[int, float], float | None]:
     n = func.count().over(partition_by=rows.c.opd_id)
     grn = func.row_number().over(order_by=rows.c.secs)
     gn = func.count().over()
-    r = select(rows.c.opd_id, rows.c.secs, rn.label("rn"), n.label("n"), grn.label("grn"), gn.label("gn")).subquery()
+    r = (select(rows.c.opd_id, rows.c.secs, rn.label("rn"), n.label("n"), grn.label("grn"), gn.label("gn"))
+         .where(rows.c.secs.is_not(None)).subquery())
     mid = or_(r.c.rn == (r.c.n + 1) // 2, r.c.rn == (r.c.n + 2) // 2)
     gmid = or_(r.c.grn == (r.c.gn + 1) // 2, r.c.grn == (r.c.gn + 2) // 2)
     found = db.session.execute(
@@ -244,7 +264,7 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
     snapshot job)."""
     opds = [u for u in opd_units() if scope.regency or u.id in scope.opd_ids]
     rows = {u.id: Figures(u) for u in opds}
-    pos, units = _position_map(scope)
+    pos, units = _keyed_position_map(scope)
     lo, hi = period.bounds
     now = now or datetime.now(timezone.utc)
     open_letter, open_items = Letter.sifat.not_in(CONFIDENTIAL), open_letter_items()
@@ -299,8 +319,7 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
     base = [InboxItem.kind == "surat", InboxItem.received_at >= lo, InboxItem.received_at < hi, open_items]
     read_rows = (select(pos.c.opd_id, _seconds(InboxItem.read_at, InboxItem.received_at).label("secs"))
                  .join(pos, pos.c.position_id == InboxItem.position_id)
-                 .where(*base, InboxItem.read_at.is_not(None)).order_by(pos.c.opd_id)
-                 .cte("read_secs").prefix_with("MATERIALIZED"))
+                 .where(*base, InboxItem.read_at.is_not(None)).subquery())
     per_opd, total.read_median = _medians(read_rows)
     for k, v in per_opd.items():
         if k in rows:
@@ -313,7 +332,7 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
              .join(pos, pos.c.position_id == InboxItem.position_id).where(*base).subquery())
     per_opd, total.dispose_median = _medians(
         select(first.c.opd_id, _seconds(first.c.first, first.c.received_at).label("secs"))
-        .where(first.c.first.is_not(None)).order_by(first.c.opd_id).cte("dispose_secs").prefix_with("MATERIALIZED"))
+        .subquery())  # no disposition: secs NULL, left out
     for k, v in per_opd.items():
         if k in rows:
             rows[k].dispose_median = v

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
@@ -53,11 +54,17 @@ def get(period: Period) -> DashboardSnapshot | None:
 
 
 def _get_or_create(period: Period) -> DashboardSnapshot:
+    """The period's row, created if missing; two first views at once (PostgreSQL) both end with the one row."""
     begin_write()
     snap = get(period)
-    if snap is None:
-        snap = DashboardSnapshot(period_start=period.start, period_end=period.end)
-        db.session.add(snap)
+    if snap is not None:
+        return snap
+    try:
+        with db.session.begin_nested():
+            snap = DashboardSnapshot(period_start=period.start, period_end=period.end)
+            db.session.add(snap)
+    except IntegrityError:
+        snap = get(period)
     return snap
 
 

@@ -3,6 +3,7 @@ they were computed, waits (polling, or a meta refresh with JS off) while they ar
 for whoever may see the dashboard; the schedule names the periods that are due."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -129,3 +130,23 @@ def test_the_schedule_names_the_periods_due(adoption):
     db.session.commit()
     assert snapshots.due(timedelta(minutes=15), timedelta(days=1), today=today, now=later) == [default]
     assert db.session.scalars(select(DashboardSnapshot)).all() == []  # forgotten after 30 days unseen
+
+
+@pytest.mark.redis
+def test_the_worker_computes_a_queued_period(adoption, demo_db_url, make_app, redis_url, instance_path):
+    """With Redis the first view only queues the period; the real worker (`flask worker --burst`) computes it, and
+    its maintenance round queues the default period as well."""
+    from tests.helpers import RELAXED_LIMITS, login
+    from tests.test_worker import run_burst_worker
+
+    web = make_app(demo_db_url, schema=False, REDIS_URL=redis_url, RQ_QUEUE="sisumaker-test-" + secrets.token_hex(4),
+                   **RELAXED_LIMITS)
+    client = web.test_client()
+    assert login(client, "bupati").status_code in (302, 303)
+    html = text(client.get(f"/dasbor?{QUERY}"))
+    assert "sedang dihitung" in html and "chart-bar" not in html
+    run_burst_worker(web, instance_path)
+    html = text(client.get(f"/dasbor?{QUERY}"))
+    assert "Data per " in html and "chart-bar" in html and "sedang" not in html
+    db.session.rollback()
+    assert snapshots.get(snapshots.default_period(date.today())).computed_at is not None

@@ -2,8 +2,10 @@
 
 Every figure is one aggregate query grouped by OPD: a recursive CTE maps each unit (and so each position) to its
 OPD — the units directly below the Pemkab (Setda, badan, dinas, lembaga, kecamatan with their desa); the Pemkab's
-own positions (Bupati, Wakil Bupati) count with the Setda, which keeps their register. Medians are exact, by a
-window function. Letter figures count Biasa and Terbatas letters only, so no number reveals a Rahasia letter.
+own positions (Bupati, Wakil Bupati) count with the Setda, which keeps their register. Medians are exact, computed
+in the database (percentile_cont on PostgreSQL, row_number windows on SQLite). Letter figures count Biasa and
+Terbatas letters only, so no number reveals a Rahasia letter. The page reads these figures from a snapshot the
+worker computes (services.dashboard_snapshot); `dashboard` here computes them live.
 
 Paper saved (an estimate, shown with its rule): each letter that arrived by electronic delivery saves its printed
 copy — 1 sheet plus 1 per attachment; each disposition saves its lembar disposisi — 1 sheet; each electronically

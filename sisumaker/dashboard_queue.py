@@ -44,13 +44,16 @@ def schedule_due(app: Flask) -> list[Period]:
 
 
 def current(app: Flask, period: Period, scope: Scope) -> snapshots.SnapshotView:
-    """The page's snapshot of `period` within `scope`: asked for when there is none or it is older than the
-    refresh interval (and none is pending or failed), and noted as viewed."""
+    """The page's snapshot of `period` within `scope`: asked for when it has no figures for the scope (never
+    computed, or an OPD added since) or is older than the refresh interval — unless a computation is pending or
+    the last one failed (the page then offers "Perbarui data") — and noted as viewed."""
     snap = snapshots.get(period)
-    if snapshots.stale(snap, max_age(app)) and not snapshots.pending(snap) and not (snap and snap.error):
+    board = snapshots.board(snap, scope, period)
+    if ((board is None or snapshots.stale(snap, max_age(app))) and not snapshots.pending(snap)
+            and not (snap and snap.error)):
         ask(period)
         db.session.expire_all()
         snap = snapshots.get(period)
     snapshots.note_view(snap)
-    db.session.commit()
+    db.session.commit()  # loaded objects expire: the board is read again after it (no lazy load per OPD)
     return snapshots.SnapshotView(snap, snapshots.board(snap, scope, period))

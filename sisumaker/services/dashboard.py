@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Integer, MetaData, Table, and_, case, func, or_, select, text
 from sqlalchemy.orm import aliased
+from sqlalchemy.schema import CreateTable
 
 from sisumaker.extensions import db
 from sisumaker.models import (CONFIDENTIAL, Certificate, InboxItem, Letter, Position, RegisterEntry, SignatureRequest,
@@ -116,30 +117,39 @@ def _position_map(scope: Scope):
     return stmt.cte("position_opd").prefix_with("MATERIALIZED"), units
 
 
-# SQLite only: the position map as a temporary table keyed by position, so that every per-item lookup is a primary
-# key search. Joined as a CTE, SQLite's planner sometimes scans the whole map once per item instead of building its
-# automatic index (a hundredfold slower at 1,000,000 letters), depending on the query's shape.
-_POSITION_OPD = Table("dashboard_position_opd", MetaData(), Column("position_id", Integer, primary_key=True),
-                      Column("opd_id", Integer, nullable=False))
+# SQLite only: the position and unit maps as temporary tables keyed by position and unit, so that every per-row
+# lookup is a primary key search. Joined as CTEs, SQLite's planner sometimes scans a whole map once per item instead
+# of building its automatic index (a hundredfold slower at 1,000,000 letters), depending on the query's shape, and
+# drives the register figures from the unit map instead of the date range.
+_MAPS = MetaData()
+_POSITION_OPD = Table("dashboard_position_opd", _MAPS, Column("position_id", Integer, primary_key=True),
+                      Column("opd_id", Integer, nullable=False), prefixes=["TEMPORARY"])
+_UNIT_OPD = Table("dashboard_unit_opd", _MAPS, Column("unit_id", Integer, primary_key=True),
+                  Column("opd_id", Integer, nullable=False), prefixes=["TEMPORARY"])
 
 
-def _keyed_position_map(scope: Scope):
-    """(position map, unit map) for the aggregate queries: on SQLite the position map filled into a temporary,
-    connection-private table (no lock on the database), elsewhere the CTE (PostgreSQL hashes it)."""
+def _keyed_maps(scope: Scope):
+    """(position map, unit map) for the aggregate queries: on SQLite filled into temporary, connection-private
+    tables (no lock on the database), elsewhere the CTEs (PostgreSQL hashes them)."""
     pos, units = _position_map(scope)
     if db.session.get_bind().dialect.name != "sqlite":
         return pos, units
     conn = db.session.connection()
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS dashboard_position_opd "
-                      "(position_id INTEGER PRIMARY KEY, opd_id INTEGER NOT NULL)"))
-    conn.execute(_POSITION_OPD.delete())
-    conn.execute(_POSITION_OPD.insert().from_select(["position_id", "opd_id"], select(pos.c.position_id, pos.c.opd_id)))
-    return _POSITION_OPD, units
+    for table, source in ((_POSITION_OPD, pos), (_UNIT_OPD, units)):
+        conn.execute(CreateTable(table, if_not_exists=True))
+        conn.execute(table.delete())
+        conn.execute(table.insert().from_select([c.name for c in table.c], select(*source.c)))
+    return _POSITION_OPD, _UNIT_OPD
+
+
+def confidential_letters():
+    """The ids of the few Rahasia / Sangat Rahasia letters, from ix_letter_sifat."""
+    return select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL))
 
 
 def open_letter_items():
     """Items of Biasa/Terbatas letters: the few Rahasia letter ids come from ix_letter_sifat (no join per item)."""
-    return InboxItem.letter_id.not_in(select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL)))
+    return InboxItem.letter_id.not_in(confidential_letters())
 
 
 def _seconds(later, earlier):
@@ -266,7 +276,7 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
     snapshot job)."""
     opds = [u for u in opd_units() if scope.regency or u.id in scope.opd_ids]
     rows = {u.id: Figures(u) for u in opds}
-    pos, units = _keyed_position_map(scope)
+    pos, units = _keyed_maps(scope)
     lo, hi = period.bounds
     now = now or datetime.now(timezone.utc)
     open_letter, open_items = Letter.sifat.not_in(CONFIDENTIAL), open_letter_items()
@@ -289,13 +299,16 @@ def compute(scope: Scope, period: Period, today: date, now: datetime | None = No
         .where(SignatureRequest.role == "ttd", SignatureRequest.status == "signed", SignatureRequest.signed_at >= lo,
                SignatureRequest.signed_at < hi, SignDocument.sifat.not_in(CONFIDENTIAL)).group_by(pos.c.opd_id)),
         "signed", "signed_pages")
-    # register entries of the period: all, and those that arrived by electronic delivery (with their sheets)
+    # register entries of the period: all, and those that arrived by electronic delivery (with their sheets); the
+    # date range of ix_register_received drives, and only electronic entries read their letter (attachments)
     electronic = RegisterEntry.origin != "loket"
+    attachments = (select(Letter.attachments).where(Letter.id == RegisterEntry.letter_id).correlate(RegisterEntry)
+                   .scalar_subquery())
     ustmt = select(units.c.opd_id, func.count(RegisterEntry.id), func.sum(case((electronic, 1), else_=0)),
-                   func.sum(case((electronic, 1 + Letter.attachments), else_=0)))
-    ustmt = (ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id).join(Letter, Letter.id == RegisterEntry.letter_id)
+                   func.sum(case((electronic, 1 + attachments), else_=0)))
+    ustmt = (ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id)
              .where(RegisterEntry.received_on >= period.start, RegisterEntry.received_on <= period.end,
-                    RegisterEntry.status == "aktif", open_letter))
+                    RegisterEntry.status == "aktif", RegisterEntry.letter_id.not_in(confidential_letters())))
     if not scope.regency:
         ustmt = ustmt.where(units.c.opd_id.in_(list(scope.opd_ids)))
     _add(rows, db.session.execute(ustmt.group_by(units.c.opd_id)), "letters", "electronic", "electronic_sheets")

@@ -743,6 +743,12 @@ def ensure_database(args) -> tuple[str, Path, dict]:
     if not args.rebuild and meta and meta.get("key") == meta_key and exists:
         log(f"Reusing the database built {meta['built_at']} ({url.split('@')[-1]}); --rebuild builds it again.")
         return url, instance, meta
+    newer = _newer_migrations(meta["key"], meta_key) if meta and exists and not args.rebuild else None
+    if newer:  # built before migrations were added: upgrade in place instead of rebuilding (20-35 min at 1M)
+        log(f"Reusing the database built {meta['built_at']}, upgraded by the newer migrations {', '.join(newer)} "
+            f"(its cache key is left as built, so checkouts without them reuse it too).")
+        _child("upgrade", url, instance, args)
+        return url, instance, meta
     log(f"Building a database with {args.letters:,} letters ({url.split('@')[-1]}) ...")
     meta_path.unlink(missing_ok=True)
     if args.database_url:
@@ -757,6 +763,26 @@ def ensure_database(args) -> tuple[str, Path, dict]:
             "checks": checks}
     meta_path.write_text(json.dumps(meta, indent=1, default=str))
     return url, instance, meta
+
+
+def _newer_migrations(cached: dict, current: dict) -> list[str] | None:
+    """The migrations added since the cached database was built, when that is its only difference; else None."""
+    if {k: v for k, v in cached.items() if k != "migrations"} != {k: v for k, v in current.items() if k != "migrations"}:
+        return None
+    before, now = cached.get("migrations", []), current["migrations"]
+    if now[:len(before)] != before or len(now) == len(before):
+        return None
+    return now[len(before):]
+
+
+def upgrade_database(db_url: str, instance: Path) -> dict:
+    """`flask db upgrade` on a cached database (data kept)."""
+    from flask_migrate import upgrade
+
+    app = make_app(db_url, instance)
+    with app.app_context():
+        upgrade(directory=str(APP_ROOT / "migrations"))
+    return {}
 
 
 def _pg_admin(url: str):
@@ -817,6 +843,8 @@ def child_main(argv) -> int:
         result = verify_database(a._url, a._instance)
         log(f"  checks passed: {result['invariants']} SQL invariants, command subtrees, agenda number continues "
             f"at max+1 through register_incoming, inbox counts service = SQL")
+    elif a._phase == "upgrade":
+        result = upgrade_database(a._url, a._instance)
     elif a._phase == "users":
         result = choose_users(a._url, a._instance)
     else:

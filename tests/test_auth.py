@@ -271,3 +271,21 @@ def test_session_cookie_is_secure_with_the_production_default(demo_db_url, make_
     inbox = client.get("/", base_url="https://localhost")
     assert inbox.status_code == 200
     assert inbox.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_public_verification_is_limited_per_address_and_pages_without_limits_skip_the_limiter(demo_app):
+    """Only views that declare a limit go through the limiter (the request filter in extensions.py): the public
+    verification page still refuses the 61st request a minute from one address, the inbox never."""
+    from sisumaker.extensions import _no_limit_declared
+
+    client = demo_app.test_client()
+    here = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    statuses = [client.get("/v/token-yang-tidak-ada", **here).status_code for _ in range(61)]
+    assert set(statuses[:60]) == {404} and statuses[60] == 429
+    assert client.get("/v/token-yang-tidak-ada", environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code == 404
+    with demo_app.test_request_context("/v/x"):
+        assert _no_limit_declared() is False
+    with demo_app.test_request_context("/"):
+        assert _no_limit_declared() is True
+    login(client, "sekda", **here)
+    assert all(client.get("/", **here).status_code == 200 for _ in range(70))

@@ -721,12 +721,21 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
+INDEXES_ONLY = "# bench: indexes only"
+
+
+def cache_migrations() -> list[str]:
+    """The migrations a cached database must have been built with. One marked INDEXES_ONLY does not make a cached
+    database stale: missing_model_indexes creates the indexes the models declare (and the run says so)."""
+    return sorted(p.name for p in (APP_ROOT / "migrations" / "versions").glob("*.py")
+                  if INDEXES_ONLY not in p.read_text())
+
+
 def ensure_database(args) -> tuple[str, Path, dict]:
     args.out.mkdir(parents=True, exist_ok=True)
     instance = args.out / "instance"
     instance.mkdir(exist_ok=True)
-    meta_key = {"version": BUILD_VERSION, "letters": args.letters, "seed": args.seed,
-                "migrations": sorted(p.name for p in (APP_ROOT / "migrations" / "versions").glob("*.py"))}
+    meta_key = {"version": BUILD_VERSION, "letters": args.letters, "seed": args.seed, "migrations": cache_migrations()}
     if args.database_url:
         schema = f"sisu_bench_register_pages_{args.letters}"
         url = postgres_schema_url(args.database_url, schema)

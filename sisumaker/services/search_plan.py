@@ -11,7 +11,8 @@ every query both ways on both databases — they differ only in what they read:
   only. Cheap when the viewer sees few letters (a kepala dinas, a camat), for whom the best-ranked matches of a
   common word are mostly other people's letters; and always complete, so the count is exact.
 
-The choice: the viewer's rows are counted up to SMALL_VISIBLE (an index-only count); below it, visible first.
+The choice: the viewer's rows are counted up to SMALL_VISIBLE (an index-only count) and the matches up to
+MANY_MATCHES; few rows and many matches: visible first.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from sisumaker.services.outgoing import visible_draft_clause
 
 WINDOWS = (1000, 10_000, 100_000)  # rank first: best-ranked matches checked first; wider only when too few are visible
 SMALL_VISIBLE = 40_000  # a viewer with fewer rows (inbox items, register lines) than this is searched visible first
+MANY_MATCHES = WINDOWS[0]  # ... when the words match more documents than this (fewer: one ranking pass is cheaper)
 _FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (models/search.py)
 _DOC = SearchDocument
 
@@ -77,9 +79,10 @@ def visible_document_ids(viewer: Viewer):
     drafts = union(select(Draft.id).where(Draft.drafter_id == viewer.user.id),
                    select(Draft.id).where(Draft.signer_position_id.in_(pids)),
                    select(ReviewStep.draft_id).where(ReviewStep.position_id.in_(pids)))
+    # only a disposition's document has an item_id, only a draft's a draft_id: their unique indexes answer alone
     return union_all(select(_DOC.id).where(_DOC.kind == "surat", _DOC.letter_id.in_(visible_letter_ids(viewer))),
-                     select(_DOC.id).where(_DOC.kind == "disposisi", _DOC.item_id.in_(items)),
-                     select(_DOC.id).where(_DOC.kind == "konsep", _DOC.draft_id.in_(drafts)))
+                     select(_DOC.id).where(_DOC.item_id.in_(items)),
+                     select(_DOC.id).where(_DOC.draft_id.in_(drafts)))
 
 
 def with_sources(stmt, viewer: Viewer, filters: list, *, visible: bool = True):
@@ -103,9 +106,12 @@ def visible_rows_up_to(viewer: Viewer, cap: int) -> int:
     return db.session.scalar(select(func.count()).select_from(rows))
 
 
-def choose(viewer: Viewer) -> str:
-    """Visible first for a viewer whose rows are fewer than SMALL_VISIBLE, rank first otherwise."""
-    return "visible" if visible_rows_up_to(viewer, SMALL_VISIBLE) < SMALL_VISIBLE else "rank"
+def choose(viewer: Viewer, terms: tuple[str, ...]) -> str:
+    """Visible first for a viewer with fewer than SMALL_VISIBLE rows and a word with more than MANY_MATCHES
+    matches; otherwise rank first (a rarer word is ranked whole in one pass, whoever asks)."""
+    if visible_rows_up_to(viewer, SMALL_VISIBLE) >= SMALL_VISIBLE:
+        return "rank"
+    return "visible" if _matches_up_to(terms, MANY_MATCHES + 1) > MANY_MATCHES else "rank"
 
 
 def _newest():
@@ -163,7 +169,7 @@ def _matches_up_to(terms: tuple[str, ...], limit: int) -> int:
 def best_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int, need: int,
                  strategy: str | None = None) -> Candidates:
     """Rule: the visible matches, best-ranked first (then newest), at most `fetch`; exact order either way."""
-    if (strategy or choose(viewer)) == "visible":
+    if (strategy or choose(viewer, terms)) == "visible":
         return visible_first(viewer, terms, filters, fetch)
     return rank_first(viewer, terms, filters, fetch, need)
 

@@ -109,12 +109,17 @@ def test_few_visible_letters_among_many_matches_same_order_as_the_windows(regist
         assert shown(v) == shown(r), page
 
 
-def test_the_planner_picks_visible_first_for_few_rows_and_rank_first_for_many(register_mix, monkeypatch):
-    assert search_plan.choose(viewer("kadis.dinkes")) == "visible"
+def test_the_planner_picks_visible_first_for_few_rows_and_many_matches(register_mix, monkeypatch):
+    kenari = ("kenari",)
+    assert search_plan.choose(viewer("kadis.dinkes"), kenari) == "rank"  # a few matches: one ranking pass
+    monkeypatch.setattr(search_plan, "MANY_MATCHES", 5)
+    assert search_plan.choose(viewer("kadis.dinkes"), kenari) == "visible"
+    assert search_plan.choose(viewer("kadis.dinkes"), ("kesehatan",)) == "rank"
     assert search_plan.visible_rows_up_to(viewer("bupati"), 3) == 3  # counted up to the cap
     assert search_plan.visible_rows_up_to(viewer("camat.anyar"), 100) == 1
     monkeypatch.setattr(search_plan, "SMALL_VISIBLE", 3)
-    assert search_plan.choose(viewer("bupati")) == "rank" and search_plan.choose(viewer("camat.anyar")) == "visible"
+    assert search_plan.choose(viewer("bupati"), kenari) == "rank"
+    assert search_plan.choose(viewer("camat.anyar"), kenari) == "visible"
     db.session.rollback()
     result = s.search(viewer("bupati"), s.SearchQuery(text="kenari"))
     assert shown(result) == shown(both("bupati", "kenari")[0])

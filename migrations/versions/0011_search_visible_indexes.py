@@ -1,4 +1,4 @@
-"""search: covering indexes for the visible-first plan (a position's letters, a unit's register lines)
+"""search: covering indexes for the visible-first plan (a position's items and letters, a unit's register lines)
 
 Revision ID: 0011
 Revises: 0010
@@ -19,8 +19,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_from_position')
-        batch_op.create_index('ix_item_position_letter', ['position_id', 'status', 'letter_id'], unique=False)
-        batch_op.create_index('ix_item_from_position_letter', ['from_position_id', 'letter_id'], unique=False)
+        batch_op.create_index('ix_item_position_visible', ['position_id', 'status', 'letter_id', 'id'], unique=False)
+        batch_op.create_index('ix_item_from_position_visible', ['from_position_id', 'letter_id', 'id'], unique=False)
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
         batch_op.create_index('ix_register_unit_letter', ['unit_id', 'letter_id'], unique=False)
 
@@ -29,6 +29,6 @@ def downgrade():
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_register_unit_letter')
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
-        batch_op.drop_index('ix_item_from_position_letter')
-        batch_op.drop_index('ix_item_position_letter')
+        batch_op.drop_index('ix_item_from_position_visible')
+        batch_op.drop_index('ix_item_position_visible')
         batch_op.create_index('ix_item_from_position', ['from_position_id'], unique=False)

@@ -64,9 +64,10 @@ class InboxItem(db.Model):
         # covers inbox_counts: the filter counts of a position read the index only
         Index("ix_item_position_status", "position_id", "status", "kind", "confidential", "deadline"),
         Index("ix_item_letter", "letter_id"),
-        # a position's letters (to it, not recalled; from it) read from the index alone: search's visible set
-        Index("ix_item_position_letter", "position_id", "status", "letter_id"),
-        Index("ix_item_from_position_letter", "from_position_id", "letter_id"),
+        # a position's items and letters (to it, not recalled; from it) read from the index alone: search's
+        # visible set (the id too: PostgreSQL's indexes do not carry the row id as SQLite's do)
+        Index("ix_item_position_visible", "position_id", "status", "letter_id", "id"),
+        Index("ix_item_from_position_visible", "from_position_id", "letter_id", "id"),
         # covers the adoption dashboard's period figures (dispositions, circulars, read times) by kind and time
         Index("ix_item_kind_received", "kind", "received_at", "position_id", "status", "letter_id", "deadline",
               "read_at"),

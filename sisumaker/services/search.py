@@ -21,7 +21,7 @@ from sisumaker.models.outgoing import DRAFT_STATES
 from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.org import unit_subtree_ids
-from sisumaker.services.search_plan import best_matches, with_sources
+from sisumaker.services.search_plan import best_matches, with_sources, without_jit
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # "lebih dari 1.000": counting every match of a common word costs more than it tells
@@ -180,6 +180,7 @@ def search(viewer: Viewer, q: SearchQuery, strategy: str | None = None) -> Searc
     terms = terms_of(q.text)
     if q.is_empty or not (viewer.position_ids or viewer.clerk_unit_ids):
         return SearchResult([], 0, False, q.page, False, terms)
+    without_jit()
     doc = SearchDocument
     need = q.page * PAGE_SIZE + 1
     fetch = max(COUNT_CAP + 1, need)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, column, func, literal_column, or_, select, table, text, union, union_all
+from sqlalchemy import Integer, and_, cast, column, func, literal_column, or_, select, table, text, union, union_all
+
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from sisumaker.extensions import db
 from sisumaker.models import Draft, InboxItem, Letter, RegisterEntry, ReviewStep, SearchDocument
@@ -80,9 +82,19 @@ def visible_document_ids(viewer: Viewer):
                    select(Draft.id).where(Draft.signer_position_id.in_(pids)),
                    select(ReviewStep.draft_id).where(ReviewStep.position_id.in_(pids)))
     # only a disposition's document has an item_id, only a draft's a draft_id: their unique indexes answer alone
-    return union_all(select(_DOC.id).where(_DOC.kind == "surat", _DOC.letter_id.in_(visible_letter_ids(viewer))),
-                     select(_DOC.id).where(_DOC.item_id.in_(items)),
-                     select(_DOC.id).where(_DOC.draft_id.in_(drafts)))
+    return union_all(select(_DOC.id).where(_DOC.kind == "surat", _among(_DOC.letter_id, visible_letter_ids(viewer))),
+                     select(_DOC.id).where(_among(_DOC.item_id, items)),
+                     select(_DOC.id).where(_among(_DOC.draft_id, drafts)))
+
+
+def _among(col, ids):
+    """`col IN (ids)`, written for each database's planner: PostgreSQL gets the list as one array computed first
+    (col = ANY(...)), so it looks each id up in the index (or ANDs the index bitmaps) instead of hashing the list
+    and scanning the whole table."""
+    if _sqlite():
+        return col.in_(ids)
+    listed = ids.subquery()
+    return col == func.any(cast(select(func.array_agg(listed.c[0])).scalar_subquery(), ARRAY(Integer)))
 
 
 def with_sources(stmt, viewer: Viewer, filters: list, *, visible: bool = True):
@@ -126,7 +138,7 @@ def _ranked_cte(terms: tuple[str, ...], window: int | None, only=None):
     if only is not None:
         # SQLite: "+ 0" tests each match against the list; a plain rowid IN would make FTS5 run the whole
         # full-text query once per listed id. The rank is computed for the rows that pass only.
-        stmt = stmt.where((id_col + 0 if _sqlite() else id_col).in_(select(only.c.id)))
+        stmt = stmt.where(_among(id_col + 0, select(only.c.id)) if _sqlite() else _among(id_col, select(only.c.id)))
     if window is not None:
         stmt = stmt.order_by(rank).limit(window)
     return stmt.cte("ranked").prefix_with("MATERIALIZED")
@@ -144,8 +156,10 @@ def visible_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: 
 
 def rank_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int, need: int) -> Candidates:
     """The best-ranked matches checked against the visibility rule a window at a time; the window widens until
-    `need` visible documents are found or every match was checked (then the count is exact)."""
-    for window in WINDOWS + (None,):
+    `need` visible documents are found or every match was checked (then the count is exact). Filters pass a
+    small share of the matches: with filters the first window is skipped (each window ranks every match again)."""
+    windows = WINDOWS[1:] if filters and len(WINDOWS) > 1 else WINDOWS
+    for window in windows + (None,):
         ranked = _ranked_cte(terms, window)
         matched = select(func.count()).select_from(ranked).scalar_subquery()  # computed once
         stmt = with_sources(select(_DOC.id, matched).select_from(ranked).join(_DOC, _DOC.id == ranked.c.doc_id),
@@ -166,6 +180,14 @@ def _matches_up_to(terms: tuple[str, ...], limit: int) -> int:
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
+def without_jit() -> None:
+    """PostgreSQL: no JIT compilation for the rest of this transaction. The search statements are estimated as
+    costly (a list of ids whose size the planner cannot know) and JIT would spend 20-50 ms compiling each one
+    to save less than that."""
+    if not _sqlite():
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def best_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int, need: int,
                  strategy: str | None = None) -> Candidates:
     """Rule: the visible matches, best-ranked first (then newest), at most `fetch`; exact order either way."""
@@ -174,5 +196,5 @@ def best_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: i
     return rank_first(viewer, terms, filters, fetch, need)
 
 
-__all__ = ["Candidates", "WINDOWS", "SMALL_VISIBLE", "best_matches", "choose", "rank_first", "visible_first",
+__all__ = ["Candidates", "WINDOWS", "SMALL_VISIBLE", "best_matches", "choose", "without_jit", "rank_first", "visible_first",
            "visible_document_clause", "visible_document_ids", "with_sources", "match_condition"]

@@ -1,5 +1,4 @@
-"""search: covering indexes for the visibility rule and the visible-first plan (items by position and by letter,
-register lines by unit and by letter)
+"""search: covering indexes for the visible-first plan (a position's items and letters, a unit's register lines)
 
 Revision ID: 0011
 Revises: 0010
@@ -20,25 +19,16 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_from_position')
-        batch_op.drop_index('ix_item_letter')
-        batch_op.create_index('ix_item_letter_visible', ['letter_id', 'position_id', 'status', 'from_position_id'],
-                              unique=False)
         batch_op.create_index('ix_item_position_visible', ['position_id', 'status', 'letter_id', 'id'], unique=False)
         batch_op.create_index('ix_item_from_position_visible', ['from_position_id', 'letter_id', 'id'], unique=False)
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_register_entry_letter_id')
         batch_op.create_index('ix_register_unit_letter', ['unit_id', 'letter_id'], unique=False)
-        batch_op.create_index('ix_register_letter_unit', ['letter_id', 'unit_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_register_letter_unit')
         batch_op.drop_index('ix_register_unit_letter')
-        batch_op.create_index('ix_register_entry_letter_id', ['letter_id'], unique=False)
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
-        batch_op.drop_index('ix_item_letter_visible')
-        batch_op.create_index('ix_item_letter', ['letter_id'], unique=False)
         batch_op.drop_index('ix_item_from_position_visible')
         batch_op.drop_index('ix_item_position_visible')
         batch_op.create_index('ix_item_from_position', ['from_position_id'], unique=False)

@@ -63,8 +63,7 @@ class InboxItem(db.Model):
         Index("ix_item_position_received", "position_id", "received_at"),
         # covers inbox_counts: the filter counts of a position read the index only
         Index("ix_item_position_status", "position_id", "status", "kind", "confidential", "deadline"),
-        # a letter's items with what the visibility rule asks of them (services/access.py): read from the index
-        Index("ix_item_letter_visible", "letter_id", "position_id", "status", "from_position_id"),
+        Index("ix_item_letter", "letter_id"),
         # a position's items and letters (to it, not recalled; from it) read from the index alone: search's
         # visible set (the id too: PostgreSQL's indexes do not carry the row id as SQLite's do)
         Index("ix_item_position_visible", "position_id", "status", "letter_id", "id"),

@@ -114,7 +114,7 @@ class RegisterEntry(db.Model):
 
     __tablename__ = "register_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     year: Mapped[int] = mapped_column(Integer)
     agenda_number: Mapped[int] = mapped_column(Integer)
@@ -136,7 +136,6 @@ class RegisterEntry(db.Model):
         CheckConstraint("status IN ('aktif', 'dibatalkan')", name="ck_register_status"),
         Index("ix_register_unit_received", "unit_id", "received_on", "id"),
         Index("ix_register_unit_letter", "unit_id", "letter_id"),  # a clerk's letters from the index: search
-        Index("ix_register_letter_unit", "letter_id", "unit_id"),  # a letter's registering units: visibility
         # covers the adoption dashboard's register figures of a period, all units at once
         Index("ix_register_received", "received_on", "unit_id", "status", "origin", "letter_id"),
     )

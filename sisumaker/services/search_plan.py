@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, cast, column, func, literal_column, or_, select, table, text, union, union_all
-
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sisumaker.extensions import db
@@ -40,7 +39,6 @@ class Candidates:
 
     ids: list[int]
     complete: bool
-    strategy: str
 
 
 def _sqlite() -> bool:
@@ -61,7 +59,8 @@ def match_condition(terms: tuple[str, ...]):
 def _own_items(viewer: Viewer):
     """The inbox items whose disposition note the viewer may read: sent to them (not recalled) or by them."""
     pids = list(viewer.position_ids) or [-1]
-    return or_(and_(InboxItem.position_id.in_(pids), InboxItem.status != "ditarik"), InboxItem.from_position_id.in_(pids))
+    return or_(and_(InboxItem.position_id.in_(pids), InboxItem.status != "ditarik"),
+               InboxItem.from_position_id.in_(pids))
 
 
 def visible_document_clause(viewer: Viewer):
@@ -138,7 +137,7 @@ def _ranked_cte(terms: tuple[str, ...], window: int | None, only=None):
     if only is not None:
         # SQLite: "+ 0" tests each match against the list; a plain rowid IN would make FTS5 run the whole
         # full-text query once per listed id. The rank is computed for the rows that pass only.
-        stmt = stmt.where(_among(id_col + 0, select(only.c.id)) if _sqlite() else _among(id_col, select(only.c.id)))
+        stmt = stmt.where(_among(id_col + 0 if _sqlite() else id_col, select(only.c.id)))
     if window is not None:
         stmt = stmt.order_by(rank).limit(window)
     return stmt.cte("ranked").prefix_with("MATERIALIZED")
@@ -150,8 +149,7 @@ def visible_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: 
     ranked = _ranked_cte(terms, None, only=vis)
     stmt = with_sources(select(_DOC.id).select_from(ranked).join(_DOC, _DOC.id == ranked.c.doc_id), viewer,
                         filters, visible=False)
-    return Candidates(list(db.session.scalars(stmt.order_by(ranked.c.rank, *_newest()).limit(fetch))), True,
-                      "visible")
+    return Candidates(list(db.session.scalars(stmt.order_by(ranked.c.rank, *_newest()).limit(fetch))), True)
 
 
 def rank_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int, need: int) -> Candidates:
@@ -170,7 +168,7 @@ def rank_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int
         else:
             complete = window is None or _matches_up_to(terms, window + 1) <= window
         if complete or len(rows) >= need:
-            return Candidates([r[0] for r in rows], complete, "rank")
+            return Candidates([r[0] for r in rows], complete)
     raise AssertionError("unreachable: the last window is unbounded")
 
 
@@ -196,5 +194,6 @@ def best_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: i
     return rank_first(viewer, terms, filters, fetch, need)
 
 
-__all__ = ["Candidates", "WINDOWS", "SMALL_VISIBLE", "best_matches", "choose", "without_jit", "rank_first", "visible_first",
-           "visible_document_clause", "visible_document_ids", "with_sources", "match_condition"]
+__all__ = ["Candidates", "WINDOWS", "SMALL_VISIBLE", "MANY_MATCHES", "best_matches", "choose", "without_jit",
+           "rank_first", "visible_first", "visible_document_clause", "visible_document_ids", "with_sources",
+           "match_condition"]

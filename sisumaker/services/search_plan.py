@@ -130,17 +130,27 @@ def _newest():
 
 
 def _ranked_cte(terms: tuple[str, ...], window: int | None, only=None):
-    """The matching documents with their rank (the `window` best when given; only those in `only` when given), as
-    a CTE computed once per statement (MATERIALIZED: on SQLite the FTS5 match must run once, not once per row)."""
+    """The matching documents with their rank (only those in `only` when given), as a CTE computed once per
+    statement (MATERIALIZED: on SQLite the FTS5 match must run once, not once per row).
+
+    With a window: the `window` best-ranked and every document tied with the last of them (rank at most the
+    window-th best rank), so that the window holds all the documents of each rank it reaches and the newest of a
+    rank is never left out; and `total`, the number of matches (the window was every match when it holds `total`
+    rows)."""
     source, id_col, condition, rank = match_condition(terms)
-    stmt = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
+    scored = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
     if only is not None:
         # SQLite: "+ 0" tests each match against the list; a plain rowid IN would make FTS5 run the whole
         # full-text query once per listed id. The rank is computed for the rows that pass only.
-        stmt = stmt.where(_among(id_col + 0 if _sqlite() else id_col, select(only.c.id)))
-    if window is not None:
-        stmt = stmt.order_by(rank).limit(window)
-    return stmt.cte("ranked").prefix_with("MATERIALIZED")
+        scored = scored.where(_among(id_col + 0 if _sqlite() else id_col, select(only.c.id)))
+    if window is None:
+        return scored.cte("ranked").prefix_with("MATERIALIZED")
+    scored = scored.cte("scored").prefix_with("MATERIALIZED")
+    cut = select(scored.c.rank).order_by(scored.c.rank).limit(1).offset(window - 1).scalar_subquery()
+    total = select(func.count()).select_from(scored).scalar_subquery()
+    return (select(scored.c.doc_id, scored.c.rank, total.label("total"))
+            .where(or_(scored.c.rank <= cut, cut.is_(None)))  # no window-th: fewer matches than the window
+            .cte("ranked").prefix_with("MATERIALIZED"))
 
 
 def visible_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int) -> Candidates:
@@ -153,20 +163,25 @@ def visible_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: 
 
 
 def rank_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int, need: int) -> Candidates:
-    """The best-ranked matches checked against the visibility rule a window at a time; the window widens until
-    `need` visible documents are found or every match was checked (then the count is exact). Filters pass a
+    """The best-ranked matches (a window, with all its ties) checked against the visibility rule; the window widens
+    until `need` visible documents are found or every match was checked (then the count is exact). Filters pass a
     small share of the matches: with filters the first window is skipped (each window ranks every match again)."""
     windows = WINDOWS[1:] if filters and len(WINDOWS) > 1 else WINDOWS
     for window in windows + (None,):
         ranked = _ranked_cte(terms, window)
-        matched = select(func.count()).select_from(ranked).scalar_subquery()  # computed once
-        stmt = with_sources(select(_DOC.id, matched).select_from(ranked).join(_DOC, _DOC.id == ranked.c.doc_id),
-                            viewer, filters)
-        rows = db.session.execute(stmt.order_by(ranked.c.rank, *_newest()).limit(fetch)).all()
-        if rows:
-            complete = window is None or rows[0][1] < window
+        if window is None:
+            stmt = select(_DOC.id)
         else:
-            complete = window is None or _matches_up_to(terms, window + 1) <= window
+            in_window = select(func.count()).select_from(ranked).scalar_subquery()  # computed once
+            stmt = select(_DOC.id, in_window, ranked.c.total)
+        stmt = with_sources(stmt.select_from(ranked).join(_DOC, _DOC.id == ranked.c.doc_id), viewer, filters)
+        rows = db.session.execute(stmt.order_by(ranked.c.rank, *_newest()).limit(fetch)).all()
+        if window is None:
+            complete = True
+        elif rows:
+            complete = rows[0][1] == rows[0][2]
+        else:
+            complete = _matches_up_to(terms, window + 1) <= window
         if complete or len(rows) >= need:
             return Candidates([r[0] for r in rows], complete)
     raise AssertionError("unreachable: the last window is unbounded")

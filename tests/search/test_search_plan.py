@@ -123,3 +123,20 @@ def test_the_planner_picks_visible_first_for_few_rows_and_many_matches(register_
     db.session.rollback()
     result = s.search(viewer("bupati"), s.SearchQuery(text="kenari"))
     assert shown(result) == shown(both("bupati", "kenari")[0])
+
+
+def test_a_window_cut_through_equal_ranks_still_shows_the_newest_first(ctx, monkeypatch):
+    """Letters with the same text rank equal: the window must hold all of them, or the newest could fall out of
+    it while older ones of the same rank are shown (then the page would not be in the order the rule says)."""
+    days = [40, 30, 25, 12, 7, 3, 1]  # the newest registered last
+    for d in days:
+        register(perihal="Pengadaan kecapi kantor", letter_date=TODAY - timedelta(days=d + 1),
+                 received_on=TODAY - timedelta(days=d))
+    monkeypatch.setattr(search_plan, "WINDOWS", (2, 4))
+    monkeypatch.setattr(s, "PAGE_SIZE", 2)
+    for page in (1, 2, 3):
+        visible, ranked = both("tu.setda", "kecapi", page=page)
+        assert shown(visible) == shown(ranked), page
+        assert [h.doc_date for h in ranked.hits] == sorted((h.doc_date for h in ranked.hits), reverse=True)
+    newest = [TODAY - timedelta(days=d + 1) for d in sorted(days)[:2]]
+    assert [h.doc_date for h in both("tu.setda", "kecapi")[1].hits] == newest

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, cast, column, func, literal_column, or_, select, table, text, union, union_all
+from sqlalchemy import (Integer, and_, cast, column, func, literal_column, null, or_, select, table, text, union,
+                        union_all)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from sisumaker.extensions import db
@@ -133,10 +134,9 @@ def _ranked_cte(terms: tuple[str, ...], window: int | None, only=None):
     """The matching documents with their rank (only those in `only` when given), as a CTE computed once per
     statement (MATERIALIZED: on SQLite the FTS5 match must run once, not once per row).
 
-    With a window: the `window` best-ranked and every document tied with the last of them (rank at most the
-    window-th best rank), so that the window holds all the documents of each rank it reaches and the newest of a
-    rank is never left out; and `total`, the number of matches (the window was every match when it holds `total`
-    rows)."""
+    With a window, the newest of a rank is never left out of it: on SQLite the `window` best-ranked and every
+    document tied with the last of them (rank at most the window-th best rank), with `total`, the number of matches
+    (the window was every match when it holds `total` rows); on PostgreSQL the `window` first in the whole order."""
     source, id_col, condition, rank = match_condition(terms)
     scored = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
     if only is not None:
@@ -145,6 +145,11 @@ def _ranked_cte(terms: tuple[str, ...], window: int | None, only=None):
         scored = scored.where(_among(id_col + 0 if _sqlite() else id_col, select(only.c.id)))
     if window is None:
         return scored.cte("ranked").prefix_with("MATERIALIZED")
+    if not _sqlite():
+        # PostgreSQL reads each match's row for its rank anyway: the window is cut on the whole order (rank, then
+        # newest), so it has no ties to complete (ts_rank has large ones); `total` unknown
+        return (scored.add_columns(null().label("total")).order_by(rank, *_newest()).limit(window)
+                .cte("ranked").prefix_with("MATERIALIZED"))
     scored = scored.cte("scored").prefix_with("MATERIALIZED")
     cut = select(scored.c.rank).order_by(scored.c.rank).limit(1).offset(window - 1).scalar_subquery()
     total = select(func.count()).select_from(scored).scalar_subquery()
@@ -179,7 +184,7 @@ def rank_first(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int
         if window is None:
             complete = True
         elif rows:
-            complete = rows[0][1] == rows[0][2]
+            complete = rows[0][1] == rows[0][2] if rows[0][2] is not None else rows[0][1] < window
         else:
             complete = _matches_up_to(terms, window + 1) <= window
         if complete or len(rows) >= need:

@@ -170,4 +170,10 @@ def login(port: int, username: str, password: str = BENCH_PASSWORD) -> str:
     status, location, sc, _ = request(port, "POST", "/masuk", cookie, body)
     if status != 302:
         raise RuntimeError(f"login as {username}: HTTP {status} (expected 302)")
+    cookie = session_cookie(sc, cookie)
+    # follow the redirect as a browser does: the landing page shows (and so clears) the welcome message
+    path = urllib.parse.urlsplit(location or "/")
+    status, _, sc, _ = request(port, "GET", path.path + (f"?{path.query}" if path.query else ""), cookie)
+    if status != 200:
+        raise RuntimeError(f"landing page after login as {username}: HTTP {status}")
     return session_cookie(sc, cookie)

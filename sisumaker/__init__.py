@@ -83,6 +83,9 @@ def _init_extensions(app: Flask) -> None:
             storage = "redis+" + storage
         app.config["RATELIMIT_STORAGE_URI"] = storage
     limiter.init_app(app)
+    from sisumaker import page_cache
+
+    page_cache.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

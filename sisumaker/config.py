@@ -22,6 +22,8 @@ class Defaults:
     WORKER_STALE_AFTER = 90
     # The worker re-enqueues signing work the database has but Redis lost this often (seconds), between jobs.
     SIGNING_RECONCILE_SECONDS = 60
+    # Dashboard snapshots older than this (minutes) are recomputed by the worker (and on view without Redis).
+    DASHBOARD_REFRESH_MINUTES = 15
     # Without Redis a batch is signed inside the web request; one still unfinished after this many seconds (more
     # than gunicorn's request timeout) was cut off with its process and is run again when its signer looks.
     SIGNING_INLINE_STALE_SECONDS = 150
@@ -48,6 +50,8 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Rendered inbox and register pages kept per web process while unchanged (sisumaker/page_cache.py); 0: off.
+    PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     DEMO_PASSWORD = "sisumaker-demo"
     DEMO_SIGNING_PASSPHRASE = "Serang-TTE-2026!"  # locks the demo officials' signing keys

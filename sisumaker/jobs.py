@@ -63,3 +63,23 @@ def reconcile_signing() -> list[int]:
     from sisumaker.signing_queue import reconcile
 
     return reconcile(current_app._get_current_object())
+
+
+def refresh_dashboard(start: str, end: str) -> dict:
+    """Compute and store the dashboard snapshot of one period (ISO dates). A failure is recorded on the snapshot,
+    so the page stops waiting and says so, and then fails the job as usual."""
+    from datetime import date
+
+    from sisumaker.services import dashboard_snapshot as snapshots
+    from sisumaker.services.dashboard import Period
+
+    period = Period(date.fromisoformat(start), date.fromisoformat(end))
+    try:
+        snap = snapshots.compute_snapshot(period)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        snapshots.record_failure(period, f"{type(exc).__name__}: {exc}")
+        db.session.commit()
+        raise
+    return {"period": [start, end], "seconds": snap.seconds}

@@ -16,7 +16,8 @@ from sisumaker.extensions import db
 class AppWorker(Worker):
     """A forking RQ worker bound to one Flask app. Between jobs it also reconciles the signing queue with the
     database every `maintenance_interval` seconds (SIGNING_RECONCILE_SECONDS), so that work Redis lost while the
-    worker stayed up (Redis crashed and came back empty) is re-enqueued without waiting for a restart."""
+    worker stayed up (Redis crashed and came back empty) is re-enqueued without waiting for a restart. In the same
+    round it queues the dashboard snapshots that are due (dashboard_queue.schedule_due)."""
 
     flask_app: Flask
 
@@ -27,6 +28,7 @@ class AppWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
+        from sisumaker.dashboard_queue import schedule_due
         from sisumaker.signing_queue import reconcile
 
         with self.flask_app.app_context():
@@ -34,6 +36,12 @@ class AppWorker(Worker):
                 reconcile(self.flask_app)
             except Exception:  # a database hiccup must not stop the worker; the next round tries again
                 self.log.exception("reconcile failed; retrying in %s s", self.maintenance_interval)
+            finally:
+                db.session.remove()
+            try:
+                schedule_due(self.flask_app)
+            except Exception:
+                self.log.exception("dashboard schedule failed; retrying in %s s", self.maintenance_interval)
             finally:
                 db.session.remove()
 

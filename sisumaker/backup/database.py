@@ -18,6 +18,7 @@ import sqlite3
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from time import time_ns
 from typing import Callable, Iterator
 
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text, update
@@ -173,8 +174,20 @@ def restore(engine: Engine, metadata: MetaData, content: Path, db_manifest: dict
                 for name in names:
                     conn.execute(text(f'ANALYZE "{name}"'))
                 conn.commit()
+    _invalidate_page_caches(engine)
     with engine.connect() as conn:
         return _head_and_counts(conn, names)[1]
+
+
+def _invalidate_page_caches(engine: Engine) -> None:
+    """The restored change counters may equal those of pages a still-running web process keeps (the services
+    should be stopped, but): the counter every page depends on gets a value no counter had before (a timestamp
+    in microseconds, far above any count of changes)."""
+    with engine.begin() as conn:
+        if "page_version" in inspect(conn).get_table_names():
+            # an UPDATE, not an upsert: the restored tables keep exactly the backup's row counts
+            conn.execute(text("UPDATE page_version SET version = :stamp WHERE scope = 'all' AND key = 0"),
+                         {"stamp": time_ns() // 1000})
 
 
 def _source_rows(content: Path, db_manifest: dict, metadata: MetaData) -> Iterator[tuple[str, list[str], Iterator]]:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models, one module per domain."""
 from sisumaker.models.audit import AuditEvent, AuditHead
 from sisumaker.models.calendar import HOLIDAY_KINDS, Holiday
+from sisumaker.models.dashboard import DashboardSnapshot
 from sisumaker.models.dispositions import INSTRUCTIONS, InboxItem, Notification
 from sisumaker.models.letters import (CONFIDENTIAL, JENIS, SIFAT, URGENSI, AgendaCounter, Classification, Letter,
                                       LetterAddressee, RegisterEntry, StoredFile)
@@ -8,6 +9,7 @@ from sisumaker.models.org import ROLES, UNIT_KINDS, ActingAssignment, Position, 
 from sisumaker.models.outgoing import (Draft, DraftRecipient, DraftVersion, NumberCounter, NumberPattern,
                                        RecipientGroup, RecipientGroupMember, ReviewStep)
 from sisumaker.models.search import SearchDocument
+from sisumaker.models.versions import VERSION_SCOPES, PageVersion
 from sisumaker.models.signing import Certificate, OfficialSigning, SignatureRequest, SignBatch, SignDocument
 
 __all__ = [
@@ -16,5 +18,6 @@ __all__ = [
     "CONFIDENTIAL", "JENIS", "SIFAT", "URGENSI", "INSTRUCTIONS", "InboxItem", "Notification",
     "Certificate", "OfficialSigning", "SignatureRequest", "SignBatch", "SignDocument",
     "Draft", "DraftRecipient", "DraftVersion", "NumberCounter", "NumberPattern", "RecipientGroup",
-    "RecipientGroupMember", "ReviewStep", "Holiday", "HOLIDAY_KINDS", "SearchDocument",
+    "RecipientGroupMember", "ReviewStep", "Holiday", "HOLIDAY_KINDS", "SearchDocument", "DashboardSnapshot",
+    "PageVersion", "VERSION_SCOPES",
 ]

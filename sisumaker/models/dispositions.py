@@ -32,7 +32,7 @@ class InboxItem(db.Model):
     # The letter's sifat is Rahasia/Sangat Rahasia (sifat never changes after registration): copied here so the
     # inbox's Rahasia count reads one index instead of joining every item of a busy position to its letter.
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_item.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_item.id"))
     batch: Mapped[str | None] = mapped_column(String(32))
     from_position_id: Mapped[int | None] = mapped_column(ForeignKey("position.id"))
     from_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -64,6 +64,8 @@ class InboxItem(db.Model):
         # covers inbox_counts: the filter counts of a position read the index only
         Index("ix_item_position_status", "position_id", "status", "kind", "confidential", "deadline"),
         Index("ix_item_letter", "letter_id"),
+        # an item's children, oldest first: the dashboard's first-disposition time is one seek per item
+        Index("ix_item_parent_received", "parent_id", "received_at"),
         # a position's items and letters (to it, not recalled; from it) read from the index alone: search's
         # visible set (the id too: PostgreSQL's indexes do not carry the row id as SQLite's do)
         Index("ix_item_position_visible", "position_id", "status", "letter_id", "id"),

@@ -2,8 +2,10 @@
 
 Every figure is one aggregate query grouped by OPD: a recursive CTE maps each unit (and so each position) to its
 OPD — the units directly below the Pemkab (Setda, badan, dinas, lembaga, kecamatan with their desa); the Pemkab's
-own positions (Bupati, Wakil Bupati) count with the Setda, which keeps their register. Medians are exact, by a
-window function. Letter figures count Biasa and Terbatas letters only, so no number reveals a Rahasia letter.
+own positions (Bupati, Wakil Bupati) count with the Setda, which keeps their register. Medians are exact, computed
+in the database (percentile_cont on PostgreSQL, row_number windows on SQLite). Letter figures count Biasa and
+Terbatas letters only, so no number reveals a Rahasia letter. The page reads these figures from a snapshot the
+worker computes (services.dashboard_snapshot); `dashboard` here computes them live.
 
 Paper saved (an estimate, shown with its rule): each letter that arrived by electronic delivery saves its printed
 copy — 1 sheet plus 1 per attachment; each disposition saves its lembar disposisi — 1 sheet; each electronically
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Column, Integer, MetaData, Table, and_, case, func, or_, select, text
 from sqlalchemy.orm import aliased
+from sqlalchemy.schema import CreateTable
 
 from sisumaker.extensions import db
 from sisumaker.models import (CONFIDENTIAL, Certificate, InboxItem, Letter, Position, RegisterEntry, SignatureRequest,
@@ -114,9 +117,47 @@ def _position_map(scope: Scope):
     return stmt.cte("position_opd").prefix_with("MATERIALIZED"), units
 
 
+# SQLite only: the position and unit maps as temporary tables keyed by position and unit, so that every per-row
+# lookup is a primary key search. Joined as CTEs, SQLite's planner sometimes scans a whole map once per item instead
+# of building its automatic index (a hundredfold slower at 1,000,000 letters), depending on the query's shape, and
+# drives the register figures from the unit map instead of the date range.
+_MAPS = MetaData()
+_POSITION_OPD = Table("dashboard_position_opd", _MAPS, Column("position_id", Integer, primary_key=True),
+                      Column("opd_id", Integer, nullable=False), prefixes=["TEMPORARY"])
+_UNIT_OPD = Table("dashboard_unit_opd", _MAPS, Column("unit_id", Integer, primary_key=True),
+                  Column("opd_id", Integer, nullable=False), prefixes=["TEMPORARY"])
+
+
+def _keyed_maps(scope: Scope):
+    """(position map, unit map) for the aggregate queries: on SQLite filled into temporary, connection-private
+    tables (no lock on the database), elsewhere the CTEs (PostgreSQL hashes them; for the rest of the transaction
+    it plans for the actual values, without JIT)."""
+    pos, units = _position_map(scope)
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        # JIT compiling these short queries (their estimated cost passes jit_above_cost on a big register) took
+        # longer than running them: 0.6 s of 0.7 s for the register figures at 100,000 letters. And a plan for the
+        # actual dates every time: psycopg prepares a statement run 5 times, and PostgreSQL's generic plan for it
+        # (dates unknown) took minutes where the custom plan takes 0.3 s (1,000,000 letters, the worker's case).
+        conn.execute(text("SET LOCAL jit = off"))
+        conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if conn.dialect.name != "sqlite":
+        return pos, units
+    for table, source in ((_POSITION_OPD, pos), (_UNIT_OPD, units)):
+        conn.execute(CreateTable(table, if_not_exists=True))
+        conn.execute(table.delete())
+        conn.execute(table.insert().from_select([c.name for c in table.c], select(*source.c)))
+    return _POSITION_OPD, _UNIT_OPD
+
+
+def confidential_letters():
+    """The ids of the few Rahasia / Sangat Rahasia letters, from ix_letter_sifat."""
+    return select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL))
+
+
 def open_letter_items():
     """Items of Biasa/Terbatas letters: the few Rahasia letter ids come from ix_letter_sifat (no join per item)."""
-    return InboxItem.letter_id.not_in(select(Letter.id).where(Letter.sifat.in_(CONFIDENTIAL)))
+    return InboxItem.letter_id.not_in(confidential_letters())
 
 
 def _seconds(later, earlier):
@@ -126,17 +167,31 @@ def _seconds(later, earlier):
 
 
 def _medians(rows) -> tuple[dict[int, float], float | None]:
-    """Exact medians of `rows` (a subquery with opd_id, secs) per OPD and overall, by row_number windows."""
-    def median_stmt(key):
-        rn = func.row_number().over(partition_by=key, order_by=rows.c.secs).label("rn")
-        n = func.count().over(partition_by=key).label("n")
-        ranked = select(key.label("k"), rows.c.secs, rn, n).subquery()
-        return (select(ranked.c.k, func.avg(ranked.c.secs))
-                .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
-                .group_by(ranked.c.k))
-    per_opd = {k: float(v) for k, v in db.session.execute(median_stmt(rows.c.opd_id))}
-    overall = db.session.execute(median_stmt(literal(0))).all()
-    return per_opd, (float(overall[0][1]) if overall else None)
+    """Exact medians of `rows` (a subquery of opd_id, secs; NULL secs left out) per OPD and overall, in one query:
+    PostgreSQL's percentile_cont over grouping sets; elsewhere two row_number windows (per OPD and overall) pick
+    the middle value or the two middle values, whose mean is the median."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        whole = func.grouping(rows.c.opd_id)
+        found = db.session.execute(
+            select(rows.c.opd_id, whole, func.percentile_cont(0.5).within_group(rows.c.secs))
+            .where(rows.c.secs.is_not(None)).group_by(func.grouping_sets(rows.c.opd_id, text("()")))).all()
+        per_opd = {k: float(v) for k, g, v in found if not g and v is not None}
+        overall = [float(v) for _, g, v in found if g and v is not None]
+        return per_opd, (overall[0] if overall else None)
+    rn = func.row_number().over(partition_by=rows.c.opd_id, order_by=rows.c.secs)
+    n = func.count().over(partition_by=rows.c.opd_id)
+    grn = func.row_number().over(order_by=rows.c.secs)
+    gn = func.count().over()
+    r = (select(rows.c.opd_id, rows.c.secs, rn.label("rn"), n.label("n"), grn.label("grn"), gn.label("gn"))
+         .where(rows.c.secs.is_not(None)).subquery())
+    mid = or_(r.c.rn == (r.c.n + 1) // 2, r.c.rn == (r.c.n + 2) // 2)
+    gmid = or_(r.c.grn == (r.c.gn + 1) // 2, r.c.grn == (r.c.gn + 2) // 2)
+    found = db.session.execute(
+        select(r.c.opd_id, func.avg(case((mid, r.c.secs))), func.sum(case((gmid, r.c.secs))),
+               func.count(case((gmid, 1)))).where(or_(mid, gmid)).group_by(r.c.opd_id)).all()
+    per_opd = {k: float(v) for k, v, _, _ in found if v is not None}
+    middle_sum, middle_n = sum(float(s or 0) for _, _, s, _ in found), sum(c for _, _, _, c in found)
+    return per_opd, (middle_sum / middle_n if middle_n else None)
 
 
 @dataclass
@@ -196,20 +251,42 @@ def _add(rows: dict[int, Figures], result, *names: str) -> None:
                 setattr(rows[opd_id], name, int(value or 0))
 
 
-def dashboard(viewer: Viewer, period: Period, opd_id: int | None = None, today: date | None = None) -> Dashboard:
-    """Rule: the figures of the OPDs the viewer may see (one OPD when `opd_id` is given), in ~10 aggregate
-    queries whatever the number of letters or OPDs."""
-    today = today or date.today()
+def view_scope(viewer: Viewer, opd_id: int | None = None) -> Scope:
+    """Rule: what the viewer asks to see — the dashboard scope, or one OPD of it when `opd_id` is given (refused
+    outside the viewer's scope)."""
     scope = dashboard_scope(viewer)
-    if opd_id is not None:
-        if not scope.regency and opd_id not in scope.opd_ids:
-            raise PermissionDenied("Anda hanya dapat melihat dasbor OPD Anda sendiri.")
-        scope = Scope(False, frozenset({opd_id}))
+    if opd_id is None:
+        return scope
+    if not scope.regency and opd_id not in scope.opd_ids:
+        raise PermissionDenied("Anda hanya dapat melihat dasbor OPD Anda sendiri.")
+    return Scope(False, frozenset({opd_id}))
+
+
+def scope_name(scope: Scope) -> str | None:
+    """The OPD's name for a one-OPD scope (the page's heading), else None."""
+    if scope.regency or len(scope.opd_ids) != 1:
+        return None
+    return db.session.get(Unit, next(iter(scope.opd_ids))).name
+
+
+def dashboard(viewer: Viewer, period: Period, opd_id: int | None = None, today: date | None = None) -> Dashboard:
+    """Rule: the figures of the OPDs the viewer may see (one OPD when `opd_id` is given), computed now."""
+    today = today or date.today()
+    scope = view_scope(viewer, opd_id)
+    rows, total = compute(scope, period, today)
+    return Dashboard(period, scope, rows, total, today)
+
+
+def compute(scope: Scope, period: Period, today: date, now: datetime | None = None) -> tuple[list[Figures], Figures]:
+    """The figures of every OPD in `scope` and their total (the OPD itself when there is one), as of `today`
+    (overdue dispositions) and `now` (valid certificates), in 10 aggregate queries whatever the number of letters
+    or OPDs. No access rule here: callers check the viewer (`view_scope`) or compute for the whole regency (the
+    snapshot job)."""
     opds = [u for u in opd_units() if scope.regency or u.id in scope.opd_ids]
     rows = {u.id: Figures(u) for u in opds}
-    pos, units = _position_map(scope)
+    pos, units = _keyed_maps(scope)
     lo, hi = period.bounds
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     open_letter, open_items = Letter.sifat.not_in(CONFIDENTIAL), open_letter_items()
 
     # officials (enabled pejabat accounts) and those with a valid, unrevoked signing certificate today
@@ -230,13 +307,16 @@ def dashboard(viewer: Viewer, period: Period, opd_id: int | None = None, today: 
         .where(SignatureRequest.role == "ttd", SignatureRequest.status == "signed", SignatureRequest.signed_at >= lo,
                SignatureRequest.signed_at < hi, SignDocument.sifat.not_in(CONFIDENTIAL)).group_by(pos.c.opd_id)),
         "signed", "signed_pages")
-    # register entries of the period: all, and those that arrived by electronic delivery (with their sheets)
+    # register entries of the period: all, and those that arrived by electronic delivery (with their sheets); the
+    # date range of ix_register_received drives, and only electronic entries read their letter (attachments)
     electronic = RegisterEntry.origin != "loket"
+    attachments = (select(Letter.attachments).where(Letter.id == RegisterEntry.letter_id).correlate(RegisterEntry)
+                   .scalar_subquery())
     ustmt = select(units.c.opd_id, func.count(RegisterEntry.id), func.sum(case((electronic, 1), else_=0)),
-                   func.sum(case((electronic, 1 + Letter.attachments), else_=0)))
-    ustmt = (ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id).join(Letter, Letter.id == RegisterEntry.letter_id)
+                   func.sum(case((electronic, 1 + attachments), else_=0)))
+    ustmt = (ustmt.join(units, units.c.unit_id == RegisterEntry.unit_id)
              .where(RegisterEntry.received_on >= period.start, RegisterEntry.received_on <= period.end,
-                    RegisterEntry.status == "aktif", open_letter))
+                    RegisterEntry.status == "aktif", RegisterEntry.letter_id.not_in(confidential_letters())))
     if not scope.regency:
         ustmt = ustmt.where(units.c.opd_id.in_(list(scope.opd_ids)))
     _add(rows, db.session.execute(ustmt.group_by(units.c.opd_id)), "letters", "electronic", "electronic_sheets")
@@ -267,16 +347,18 @@ def dashboard(viewer: Viewer, period: Period, opd_id: int | None = None, today: 
     for k, v in per_opd.items():
         if k in rows:
             rows[k].read_median = v
+    # the first disposition of each item: one seek per item in ix_item_parent_received (no grouping of children)
     child = aliased(InboxItem, name="child_item")
-    first = (select(InboxItem.id, pos.c.opd_id, InboxItem.received_at, func.min(child.received_at).label("first"))
-             .join(pos, pos.c.position_id == InboxItem.position_id)
-             .join(child, child.parent_id == InboxItem.id).where(*base)
-             .group_by(InboxItem.id, pos.c.opd_id, InboxItem.received_at).subquery())
+    first_at = (select(func.min(child.received_at)).where(child.parent_id == InboxItem.id)
+                .correlate(InboxItem).scalar_subquery())
+    first = (select(pos.c.opd_id, InboxItem.received_at, first_at.label("first"))
+             .join(pos, pos.c.position_id == InboxItem.position_id).where(*base).subquery())
     per_opd, total.dispose_median = _medians(
-        select(first.c.opd_id, _seconds(first.c.first, first.c.received_at).label("secs")).subquery())
+        select(first.c.opd_id, _seconds(first.c.first, first.c.received_at).label("secs"))
+        .subquery())  # no disposition: secs NULL, left out
     for k, v in per_opd.items():
         if k in rows:
             rows[k].dispose_median = v
     if len(rows) == 1:
         total = next(iter(rows.values()))
-    return Dashboard(period, scope, list(rows.values()), total, today)
+    return list(rows.values()), total

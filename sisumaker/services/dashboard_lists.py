@@ -13,9 +13,8 @@ from sisumaker.models import (CONFIDENTIAL, Certificate, InboxItem, Letter, Posi
 from sisumaker.models.org import as_utc
 from sisumaker.services.access import Viewer, visible_letter_clause
 from sisumaker.services.calendar import overdue_cutoff
-from sisumaker.services.dashboard import (OPEN, Period, Scope, _position_map, _seconds, dashboard_scope,
-                                         open_letter_items)
-from sisumaker.services.errors import PermissionDenied, ValidationError
+from sisumaker.services.dashboard import OPEN, Period, _position_map, _seconds, open_letter_items, view_scope
+from sisumaker.services.errors import ValidationError
 
 LISTS = {
     "sertifikat": "Pejabat dengan sertifikat TTE aktif",
@@ -39,15 +38,6 @@ class ListRow:
     letter_id: int | None = None  # set only when the viewer may open the letter
 
 
-def _scope(viewer: Viewer, opd_id: int | None) -> Scope:
-    scope = dashboard_scope(viewer)
-    if opd_id is None:
-        return scope
-    if not scope.regency and opd_id not in scope.opd_ids:
-        raise PermissionDenied("Anda hanya dapat melihat dasbor OPD Anda sendiri.")
-    return Scope(False, frozenset({opd_id}))
-
-
 def _letter_row(letter: Letter, visible: bool, detail: str, when) -> ListRow:
     return ListRow(letter.perihal if visible else HIDDEN, detail, when, letter.id if visible else None)
 
@@ -57,7 +47,7 @@ def dashboard_list(viewer: Viewer, kind: str, period: Period, opd_id: int | None
     """Rule: the records behind one dashboard figure, within the viewer's dashboard scope; (rows, has_more)."""
     if kind not in LISTS:
         raise ValidationError({"daftar": "Daftar tidak dikenal."})
-    scope = _scope(viewer, opd_id)
+    scope = view_scope(viewer, opd_id)
     pos, units = _position_map(scope)
     lo, hi = period.bounds
     page = max(1, page)

@@ -11,7 +11,7 @@ from sisumaker.extensions import db
 from sisumaker.mail_hook import NEW_NOTIFICATIONS
 from sisumaker.models import (CONFIDENTIAL, Draft, InboxItem, Letter, Notification, Position, RecipientGroupMember,
                               RegisterEntry, SignDocument, Unit)
-from sisumaker.services import audit
+from sisumaker.services import audit, page_versions
 from sisumaker.services.access import Viewer, register_unit_of
 from sisumaker.services.errors import NotFound, parse_id
 from sisumaker.services.letters import take_agenda_numbers
@@ -80,6 +80,7 @@ def deliver_signed(doc: SignDocument) -> Letter | None:
         db.session.execute(insert(RegisterEntry.__table__), [
             {"letter_id": letter.id, "unit_id": u, "year": year, "agenda_number": numbers[u], "received_on": received,
              "origin": "internal"} for u in units])
+        page_versions.touch(db.session, "unit", units)
     items = db.session.execute(insert(InboxItem.__table__).returning(InboxItem.id, InboxItem.position_id), [
         {"letter_id": letter.id, "position_id": pid, "kind": kind, "from_position_id": draft.signer_position_id,
          "confidential": letter.sifat in CONFIDENTIAL}
@@ -88,6 +89,7 @@ def deliver_signed(doc: SignDocument) -> Letter | None:
     if items:
         db.session.execute(insert(Notification.__table__), [
             {"position_id": position_id, "item_id": item_id, "text": label[:300]} for item_id, position_id in items])
+        page_versions.touch(db.session, "pos", {position_id for _item_id, position_id in items})
         db.session.info[NEW_NOTIFICATIONS] = True  # the e-mail hook sees only ORM objects; tell it
     draft.status, draft.letter_id = "terkirim", letter.id
     db.session.flush()

@@ -26,16 +26,18 @@ UNREAD = "diterima"
 AWAITING_DISPOSITION = ("diterima", "dibaca")  # of a letter or disposition (a tembusan needs none)
 
 
-def _conditions(today: date) -> dict:
-    soon = soon_cutoff(today, DEADLINE_SOON_DAYS)  # working days: the holiday calendar counts
-    return {
-        "semua": None,
-        "belum-dibaca": InboxItem.status == UNREAD,
-        "perlu-disposisi": and_(InboxItem.kind != "tembusan", InboxItem.status.in_(AWAITING_DISPOSITION)),
-        "tenggat": and_(InboxItem.deadline.is_not(None), InboxItem.deadline <= soon,
-                        InboxItem.status.in_(OPEN_STATUSES)),
-        "rahasia": InboxItem.confidential.is_(True),
-    }
+def _condition(filter_key: str, today: date):
+    """The SQL condition of one filter (None: no condition). Only the deadline filter needs the calendar."""
+    if filter_key == "belum-dibaca":
+        return InboxItem.status == UNREAD
+    if filter_key == "perlu-disposisi":
+        return and_(InboxItem.kind != "tembusan", InboxItem.status.in_(AWAITING_DISPOSITION))
+    if filter_key == "tenggat":
+        soon = soon_cutoff(today, DEADLINE_SOON_DAYS)  # working days: the holiday calendar counts
+        return and_(InboxItem.deadline.is_not(None), InboxItem.deadline <= soon, InboxItem.status.in_(OPEN_STATUSES))
+    if filter_key == "rahasia":
+        return InboxItem.confidential.is_(True)
+    return None
 
 
 def _base(viewer: Viewer, position_id: int | None):
@@ -48,7 +50,7 @@ def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | N
 
     Two index-only reads of ix_item_position_status, whatever the size of the inbox: the items grouped by
     (status, kind, confidential) — a handful of rows from which every filter but the deadline one is summed here
-    (the same rules as `_conditions`) — and the count under `_conditions`' own deadline rule."""
+    (the same rules as `_condition`) — and the count under `_condition`'s own deadline rule."""
     counts = {k: 0 for k in FILTERS}
     if not viewer.position_ids:
         return counts
@@ -61,7 +63,7 @@ def inbox_counts(viewer: Viewer, position_id: int | None = None, today: date | N
         counts["belum-dibaca"] += n if status == UNREAD else 0
         counts["perlu-disposisi"] += n if kind != "tembusan" and status in AWAITING_DISPOSITION else 0
         counts["rahasia"] += n if confidential else 0
-    deadline_rule = _conditions(today or date.today())["tenggat"]
+    deadline_rule = _condition("tenggat", today or date.today())
     counts["tenggat"] = db.session.scalar(select(func.count()).select_from(InboxItem).where(*base, deadline_rule)) or 0
     return counts
 
@@ -71,7 +73,7 @@ def inbox_items(viewer: Viewer, filter_key: str = "semua", position_id: int | No
     """The inbox page: newest first, PAGE_SIZE per page; returns (items, has_more)."""
     if not viewer.position_ids:
         return [], False
-    cond = _conditions(today or date.today()).get(filter_key)
+    cond = _condition(filter_key, today or date.today())
     stmt = (select(InboxItem).join(InboxItem.letter).options(contains_eager(InboxItem.letter),
                                                              joinedload(InboxItem.from_position))
             .where(*_base(viewer, position_id)))

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 
 from sisumaker.extensions import db
 from sisumaker.models import InboxItem, Notification
+from sisumaker.services import page_versions
 
 
 
@@ -45,6 +46,7 @@ def item_unread(position_ids: frozenset[int] | set[int], item_id: int) -> bool:
 
 def mark_item_read(position_ids: frozenset[int] | set[int], item_id: int) -> None:
     """Opening an item clears its bell entries for the positions the reader acts for."""
+    page_versions.touch(db.session, "pos", position_ids)
     db.session.execute(
         update(Notification)
         .where(Notification.item_id == item_id, Notification.position_id.in_(list(position_ids)),
@@ -56,6 +58,7 @@ def mark_item_read(position_ids: frozenset[int] | set[int], item_id: int) -> Non
 def mark_all_read(position_ids: frozenset[int] | set[int]) -> int:
     if not position_ids:
         return 0
+    page_versions.touch(db.session, "pos", position_ids)
     result = db.session.execute(
         update(Notification)
         .where(Notification.position_id.in_(list(position_ids)), Notification.read_at.is_(None))

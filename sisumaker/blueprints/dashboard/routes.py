@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from flask_login import current_user, login_required
 
-from sisumaker.blueprints.common import FormReader, viewer
+from sisumaker import dashboard_queue
+from sisumaker.blueprints.common import FormReader, is_fragment_request, viewer
 from sisumaker.services import dashboard as service
+from sisumaker.services import dashboard_snapshot as snapshots
 from sisumaker.services.dashboard_lists import LISTS, dashboard_list
 from sisumaker.services.errors import ValidationError
+from sisumaker.templating import as_wib, short_date
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 
@@ -25,12 +28,37 @@ def _period() -> service.Period:
 @bp.get("")
 @login_required
 def index():
+    """The figures from the period's snapshot (computed by the worker); while it is being computed the page says so
+    and replaces itself when it is ready (htmx polling; a meta refresh with JS off)."""
     period = _period()
     opd_id = request.args.get("opd", type=int)
-    board = service.dashboard(viewer(), period, opd_id)
-    return render_template("dashboard/page.html", board=board, period=period, opd_id=opd_id,
-                           regency_view=opd_id is not None and service.dashboard_scope(viewer()).regency,
-                           sheets_per_ream=service.SHEETS_PER_REAM, ranked=service.ranked)
+    v = viewer()
+    scope = service.view_scope(v, opd_id)
+    if snapshots.representable(scope):
+        view = dashboard_queue.current(current_app._get_current_object(), period, scope)
+        board = view.board
+    else:  # several OPDs that are not the regency: no stored total for them
+        view, board = None, service.dashboard(v, period, opd_id)
+    waiting = view is not None and (view.refreshing or (board is None and not view.error))
+    ctx = dict(board=board, view=view, waiting=waiting, period=period, opd_id=opd_id, scope=scope,
+               scope_name=service.scope_name(scope), regency_view=opd_id is not None and service.dashboard_scope(v).regency,
+               sheets_per_ream=service.SHEETS_PER_REAM, ranked=service.ranked)
+    return render_template("dashboard/_board.html" if is_fragment_request() else "dashboard/page.html", **ctx)
+
+
+@bp.post("/perbarui")
+@login_required
+def refresh():
+    """Ask the worker to compute the period's figures again now (for whoever may see the dashboard)."""
+    r = FormReader(request.form)
+    start, end = r.date("dari"), r.date("sampai")
+    r.raise_if_errors()
+    period = service.parse_period(start, end, date.today())
+    opd_id = request.form.get("opd", type=int)
+    service.view_scope(viewer(), opd_id)
+    dashboard_queue.ask(period)
+    return redirect(url_for("dashboard.index", dari=period.start.isoformat(), sampai=period.end.isoformat(),
+                            opd=opd_id), 303)
 
 
 @bp.get("/daftar/<kind>")
@@ -58,6 +86,12 @@ def duration(seconds: float | None) -> str:
         return f"{hours:.1f} jam".replace(".", ",")
     days, rest = divmod(round(hours), 24)
     return f"{days} hari {rest} jam" if rest else f"{days} hari"
+
+
+@bp.app_template_filter("per_wib")
+def as_of(value) -> str:
+    """A moment as the dashboard's "as of" line: '26 Nov 2026 10.45 WIB'."""
+    return f"{short_date(value)} {as_wib(value):%H.%M} WIB"
 
 
 @bp.app_template_filter("angka")

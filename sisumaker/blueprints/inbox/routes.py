@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from sisumaker.blueprints.common import is_fragment_request, page_number, viewer
+from sisumaker.page_cache import cached_page
 from sisumaker.services.errors import parse_id
 from sisumaker.extensions import db
 from sisumaker.services import calendar, inbox, notifications
@@ -17,17 +18,21 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/")
 @login_required
 def index():
-    v = viewer()
     key = request.args.get("f", "semua")
     key = key if key in inbox.FILTERS else "semua"
     position_id = parse_id(request.args.get("jabatan", ""))
     page = page_number()
-    items, more = inbox.inbox_items(v, key, position_id, page)
-    counts = inbox.inbox_counts(v, position_id)
-    ctx = dict(positions=v.positions, items=items, more=more, counts=counts, filters=inbox.FILTERS, current=key,
-               position_id=position_id, page=page, today=date.today(),
-               overdue_cutoff=calendar.overdue_cutoff(date.today()))
-    return render_template("inbox/_list.html" if is_fragment_request() else "inbox/page.html", **ctx)
+
+    def render(v):
+        today = date.today()
+        items, more = inbox.inbox_items(v, key, position_id, page, today)
+        counts = inbox.inbox_counts(v, position_id, today)
+        ctx = dict(positions=v.positions, items=items, more=more, counts=counts, filters=inbox.FILTERS, current=key,
+                   position_id=position_id, page=page, today=today, overdue_cutoff=calendar.overdue_cutoff(today))
+        return render_template("inbox/_list.html" if is_fragment_request() else "inbox/page.html", **ctx)
+
+    # the page shows the viewer's positions' items and, in the navigation, their bell count
+    return cached_page("inbox", (key, position_id, page), lambda p: (p.position_ids, ()), render)
 
 
 @bp.get("/notifikasi")
@@ -40,8 +45,12 @@ def notifications_page():
 @bp.get("/notifikasi/jumlah")
 @login_required
 def bell():
-    """Cheap to poll: one indexed count."""
-    return render_template("inbox/_bell.html", unread=notifications.unread_count(viewer().position_ids))
+    """Cheap to poll: one indexed count, and while no notification changed not even that (the page cache)."""
+    def render(v):
+        g.nav_unread = notifications.unread_count(v.position_ids)
+        return render_template("inbox/_bell.html", unread=g.nav_unread)
+
+    return cached_page("bell", (), lambda p: (p.position_ids, ()), render)
 
 
 @bp.post("/notifikasi/baca-semua")
@@ -60,4 +69,6 @@ def navigation():
     if not current_user.is_authenticated:
         return {}
     v = viewer()
-    return {"nav_is_clerk": v.is_clerk, "nav_unread": notifications.unread_count(v.position_ids)}
+    if "nav_unread" not in g:
+        g.nav_unread = notifications.unread_count(v.position_ids)
+    return {"nav_is_clerk": v.is_clerk, "nav_unread": g.nav_unread}

@@ -11,6 +11,7 @@ from sisumaker.blueprints.common import (file_store, is_fragment_request, own_re
 from sisumaker.blueprints.letters.forms import parse_incoming
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, URGENSI, Position, StoredFile
+from sisumaker.page_cache import cached_page
 from sisumaker.services import classification, directory, dispositions, inbox, letters
 from sisumaker.services.access import get_visible_letter
 from sisumaker.services.errors import PermissionDenied, ValidationError, parse_id
@@ -22,13 +23,17 @@ bp = Blueprint("letters", __name__)
 @bp.get("/surat-masuk")
 @login_required
 def register():
-    v = viewer()
-    if not v.is_clerk:
-        raise PermissionDenied("Buku agenda surat masuk hanya untuk petugas agendaris unit.")
     page = page_number()
-    rows, more = inbox.register_rows(v, page=page)
-    template = "letters/_register.html" if is_fragment_request() else "letters/register.html"
-    return render_template(template, rows=rows, more=more, page=page)
+
+    def render(v):
+        if not v.is_clerk:
+            raise PermissionDenied("Buku agenda surat masuk hanya untuk petugas agendaris unit.")
+        rows, more = inbox.register_rows(v, page=page)
+        template = "letters/_register.html" if is_fragment_request() else "letters/register.html"
+        return render_template(template, rows=rows, more=more, page=page)
+
+    # the unit's entries, which of their Rahasia letters the clerk's positions may read, and the bell count
+    return cached_page("register", (page,), lambda p: (p.position_ids, p.clerk_unit_ids), render)
 
 
 def _form_context(values, errors=None, found=()):

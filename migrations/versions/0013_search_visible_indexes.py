@@ -1,7 +1,7 @@
 """search: covering indexes for the visible-first plan (a position's items and letters, a unit's register lines)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-26 11:20:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 # bench: indexes only (bench/register_pages.py keeps cached databases and creates these on them)
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -66,7 +66,10 @@ class InboxItem(db.Model):
         Index("ix_item_letter", "letter_id"),
         # an item's children, oldest first: the dashboard's first-disposition time is one seek per item
         Index("ix_item_parent_received", "parent_id", "received_at"),
-        Index("ix_item_from_position", "from_position_id"),
+        # a position's items and letters (to it, not recalled; from it) read from the index alone: search's
+        # visible set (the id too: PostgreSQL's indexes do not carry the row id as SQLite's do)
+        Index("ix_item_position_visible", "position_id", "status", "letter_id", "id"),
+        Index("ix_item_from_position_visible", "from_position_id", "letter_id", "id"),
         # covers the adoption dashboard's period figures (dispositions, circulars, read times) by kind and time
         Index("ix_item_kind_received", "kind", "received_at", "position_id", "status", "letter_id", "deadline",
               "read_at"),

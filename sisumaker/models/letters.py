@@ -135,6 +135,7 @@ class RegisterEntry(db.Model):
         UniqueConstraint("unit_id", "year", "agenda_number", name="uq_register_number"),
         CheckConstraint("status IN ('aktif', 'dibatalkan')", name="ck_register_status"),
         Index("ix_register_unit_received", "unit_id", "received_on", "id"),
+        Index("ix_register_unit_letter", "unit_id", "letter_id"),  # a clerk's letters from the index: search
         # covers the adoption dashboard's register figures of a period, all units at once
         Index("ix_register_received", "received_on", "unit_id", "status", "origin", "letter_id"),
     )

@@ -3,7 +3,8 @@
 Full text on both databases (SQLite FTS5 with bm25, PostgreSQL `simple` tsvector with ts_rank) over the index
 kept by services/search_index.py; every word typed must match (as a word prefix, so results follow typing).
 The visibility rule is the letters' own (services/access.py) and the outgoing module's for drafts, applied in
-the same SQL as the match, so neither the hits nor their count ever include what the user may not see.
+the same SQL as the match (services/search_plan.py), so neither the hits nor their count ever include what the
+user may not see.
 """
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table, text
+from sqlalchemy import and_, exists, func, or_, select
 
 from sisumaker.extensions import db
 from sisumaker.models import JENIS, SIFAT, Draft, InboxItem, Letter, Position, RegisterEntry, SearchDocument, Unit
 from sisumaker.models.outgoing import DRAFT_STATES
-from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of, visible_letter_clause
+from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.org import unit_subtree_ids
-from sisumaker.services.outgoing import visible_draft_clause
+from sisumaker.services.search_plan import best_matches, with_sources, without_jit
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # "lebih dari 1.000": counting every match of a common word costs more than it tells
@@ -31,7 +32,6 @@ DRAFT_STATUSES = {"konsep": "Konsep", "review": "Dalam pemeriksaan (paraf)", "di
                   "siap": "Siap ditandatangani", "ditandatangani": "Ditandatangani", "terkirim": "Terkirim"}
 STATUSES = {**REGISTER_STATUSES, **DRAFT_STATUSES}
 assert set(DRAFT_STATUSES) == set(DRAFT_STATES)
-_FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (models/search.py)
 
 
 @dataclass(frozen=True)
@@ -116,18 +116,6 @@ def unit_choices(viewer: Viewer) -> list[Unit]:
                                                       Unit.closed_on.is_(None)).order_by(Unit.name)))
 
 
-def _visible(viewer: Viewer):
-    """Rule: letters as services/access.py says; drafts as the outgoing module says; a disposition's note only to
-    its sender and its (not recalled) recipient."""
-    doc = SearchDocument
-    pids = list(viewer.position_ids) or [-1]
-    own_item = or_(and_(InboxItem.position_id.in_(pids), InboxItem.status != "ditarik"),
-                   InboxItem.from_position_id.in_(pids))
-    return or_(and_(doc.kind == "surat", visible_letter_clause(viewer)),
-               and_(doc.kind == "konsep", visible_draft_clause(viewer)),
-               and_(doc.kind == "disposisi", own_item))
-
-
 def _filters(q: SearchQuery) -> list:
     doc, out = SearchDocument, []
     if q.direction == "masuk":
@@ -165,42 +153,6 @@ def _filters(q: SearchQuery) -> list:
 
 
 AGENDA_LABEL = re.compile(r"\s*(?:agenda\s*)?(\d{1,7})\s*/\s*(\d{4})\s*", re.IGNORECASE)
-WINDOWS = (1000, 10_000, 100_000)  # best-ranked matches checked first; wider only when too few are visible
-
-
-def _match_condition(terms: tuple[str, ...]):
-    """(source of matching document ids, its id column, condition, rank expression: lower sorts first)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-        tsv = SearchDocument.tsv
-        return SearchDocument, SearchDocument.id, tsv.op("@@")(tsq), -func.ts_rank(tsv, tsq)
-    fts = " ".join(f'"{t}"*' for t in terms)
-    return (_FTS, _FTS.c.rowid, text("search_fts MATCH :fts").bindparams(fts=fts),
-            func.bm25(literal_column("search_fts"), 10.0, 1.0))
-
-
-def _ranked(terms: tuple[str, ...], window: int | None):
-    """The `window` best-ranked matching documents (all of them when None), as a CTE computed once per query
-    (MATERIALIZED: on SQLite the FTS5 match must run once, not once per joined row)."""
-    source, id_col, condition, rank = _match_condition(terms)
-    stmt = select(id_col.label("doc_id"), rank.label("rank")).select_from(source).where(condition)
-    if window is not None:
-        stmt = stmt.order_by(rank).limit(window)
-    return stmt.cte("ranked").prefix_with("MATERIALIZED")
-
-
-def _matches_up_to(terms: tuple[str, ...], limit: int) -> int:
-    source, id_col, condition, _rank = _match_condition(terms)
-    inner = select(id_col).select_from(source).where(condition).limit(limit).subquery()
-    return db.session.scalar(select(func.count()).select_from(inner))
-
-
-def _restrict(stmt, viewer: Viewer, q: SearchQuery):
-    doc = SearchDocument
-    return (stmt.outerjoin(Letter, Letter.id == doc.letter_id)
-            .outerjoin(Draft, Draft.id == doc.draft_id)
-            .outerjoin(InboxItem, InboxItem.id == doc.item_id)
-            .where(_visible(viewer), *_filters(q)))
 
 
 def _agenda_hits(viewer: Viewer, q: SearchQuery) -> list[int]:
@@ -213,38 +165,32 @@ def _agenda_hits(viewer: Viewer, q: SearchQuery) -> list[int]:
                                           if u is not None}
     entry = exists().where(RegisterEntry.letter_id == SearchDocument.letter_id, RegisterEntry.unit_id.in_(units),
                            RegisterEntry.agenda_number == int(m[1]), RegisterEntry.year == int(m[2]))
-    stmt = _restrict(select(SearchDocument.id).select_from(SearchDocument), viewer, q)
+    stmt = with_sources(select(SearchDocument.id).select_from(SearchDocument), viewer, _filters(q))
     return list(db.session.scalars(stmt.where(SearchDocument.kind == "surat", entry)))
 
 
-def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
+def search(viewer: Viewer, q: SearchQuery, strategy: str | None = None) -> SearchResult:
     """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page).
 
-    Words: the best-ranked matches are checked first (WINDOWS); the window widens until the page is full or
-    every match was checked, so the order is exact; the count is exact (up to COUNT_CAP) once every match was
-    checked, otherwise "at least". Filters alone: newest first."""
+    Words: the visible matches best-ranked first, then newest (services/search_plan.py picks how they are found;
+    `strategy` forces one, for the tests); the count is exact (up to COUNT_CAP) once every match was checked,
+    otherwise "at least". Filters alone: newest first."""
     check_query(q)
     q = replace(q, page=max(1, min(q.page, 500)))
     terms = terms_of(q.text)
     if q.is_empty or not (viewer.position_ids or viewer.clerk_unit_ids):
         return SearchResult([], 0, False, q.page, False, terms)
+    without_jit()
     doc = SearchDocument
     need = q.page * PAGE_SIZE + 1
     fetch = max(COUNT_CAP + 1, need)
-    newest = [doc.doc_date.desc(), doc.id.desc()]
     complete = True
     if not terms:
-        ids = list(db.session.scalars(_restrict(select(doc.id).select_from(doc), viewer, q)
-                                      .order_by(*newest).limit(fetch)))
+        ids = list(db.session.scalars(with_sources(select(doc.id).select_from(doc), viewer, _filters(q))
+                                      .order_by(doc.doc_date.desc(), doc.id.desc()).limit(fetch)))
     else:
-        matches = _matches_up_to(terms, WINDOWS[-1] + 1)
-        for window in WINDOWS + (None,):
-            complete = window is None or matches <= window
-            ranked = _ranked(terms, None if complete else window)
-            stmt = _restrict(select(doc.id).select_from(ranked).join(doc, doc.id == ranked.c.doc_id), viewer, q)
-            ids = list(db.session.scalars(stmt.order_by(ranked.c.rank, *newest).limit(fetch)))
-            if complete or len(ids) >= need:
-                break
+        found = best_matches(viewer, terms, _filters(q), fetch, need, strategy)
+        ids, complete = found.ids, found.complete
         exact = _agenda_hits(viewer, q)
         ids = exact + [i for i in ids if i not in frozenset(exact)] if exact else ids
     page_ids = ids[(q.page - 1) * PAGE_SIZE:q.page * PAGE_SIZE]

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.services import search as s
+from sisumaker.services import search_plan
 from sisumaker.services.letters import cancel_entry
 from tests.letters.support import dispose, register, root_item, viewer
 
@@ -167,7 +168,8 @@ def test_widening_windows_keep_the_exact_order_and_say_at_least(ctx, monkeypatch
     register("tu.dinkes", perihal="Kenari kenari kenari kenari kenari kenari kenari dinkes", to=("kadis.dinkes",))
     full = [h.letter_id for h in find("tu.setda", "kenari").hits]
     assert len(full) == 6
-    monkeypatch.setattr(s, "WINDOWS", (2, 4))
+    monkeypatch.setattr(search_plan, "WINDOWS", (2, 4))
+    monkeypatch.setattr(search_plan, "SMALL_VISIBLE", 0)  # rank first: the windowed strategy
     monkeypatch.setattr(s, "PAGE_SIZE", 2)
     narrow = find("tu.setda", "kenari")
     assert [h.letter_id for h in narrow.hits] == full[:2] and narrow.at_least and narrow.has_more

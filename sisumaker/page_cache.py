@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import Flask, current_app, session
@@ -128,6 +128,6 @@ def cached_page(name: str, params: tuple, scopes: Callable[[Principal], tuple], 
     versions = read_versions(db.session, *scopes(principal))  # before the page's own reads
     html = render(v)
     token = generate_csrf()  # the one the page was rendered with (kept in `g` for the request)
-    cache.store(principal_key, Principal(versions[0], v.position_ids, v.clerk_unit_ids), key, versions,
+    cache.store(principal_key, replace(principal, global_version=versions[0]), key, versions,
                 html.replace(token, MARKER))
     return html

@@ -11,6 +11,7 @@ Either way at the end: every circular is signed once (valid PDF) and delivered t
 its own gap-free agenda number; every letter number taken is used (the counters rose by exactly four)."""
 from __future__ import annotations
 
+import http.client
 import random
 import threading
 import time
@@ -55,7 +56,7 @@ def sign_in_thread(client: HttpClient, drafts: list[int], requests: list[int]) -
     def post():
         try:
             result["status"] = client.post("/tte/tandatangani", fields).status
-        except OSError:
+        except (OSError, http.client.HTTPException):  # reset, closed, or the answer's body cut short
             result["status"] = "cut"
 
     result["thread"] = threading.Thread(target=post)

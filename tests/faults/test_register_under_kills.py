@@ -5,6 +5,7 @@ letter is whole (register entry, addressee, inbox item, bell entry, scan file, a
 POST was answered 302 is there exactly once, and a cut-off POST left either a whole letter or nothing."""
 from __future__ import annotations
 
+import http.client
 import random
 import threading
 import time
@@ -80,8 +81,8 @@ class Clerks:
             try:
                 status = client.post("/surat-masuk/baru", *register_form(token, tag, self.to_position)).status
                 result = "ok" if status == 302 else str(status)
-            except OSError:  # connection reset / closed: its worker was killed mid-request
-                result = "cut"
+            except (OSError, http.client.HTTPException):  # its worker was killed mid-request: reset, closed, or
+                result = "cut"  # the answer's headers arrived and its body was cut short (IncompleteRead)
             with self.lock:
                 self.outcome[tag] = result
 

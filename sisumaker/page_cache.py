@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask, current_app, session
@@ -123,11 +123,14 @@ def cached_page(name: str, params: tuple, scopes: Callable[[Principal], tuple], 
                 cache.hits += 1
                 return html.replace(MARKER, cache.csrf_token())
     cache.misses += 1
+    # Each read comes before what it vouches for: the global counter before the viewer's positions (an acting post
+    # granted in between leaves the principal already outdated, not wrongly valid), the page's counters before
+    # the page's own reads.
+    global_before = read_versions(db.session)[0]
     v = viewer()
-    principal = Principal(0, v.position_ids, v.clerk_unit_ids)
-    versions = read_versions(db.session, *scopes(principal))  # before the page's own reads
+    principal = Principal(global_before, v.position_ids, v.clerk_unit_ids)
+    versions = read_versions(db.session, *scopes(principal))
     html = render(v)
     token = generate_csrf()  # the one the page was rendered with (kept in `g` for the request)
-    cache.store(principal_key, replace(principal, global_version=versions[0]), key, versions,
-                html.replace(token, MARKER))
+    cache.store(principal_key, principal, key, versions, html.replace(token, MARKER))
     return html

@@ -342,3 +342,9 @@ def test_lembar_disposisi_is_a_pdf_with_the_particulars(ctx, client_for):
     for expected in ("LEMBAR DISPOSISI", entry.agenda_label, "005/77/XR", "Permohonan audiensi XR-SHEET",
                      "Koordinasikan", "Siapkan jawaban", "Kepala Dinas Kesehatan", "Mohon dibahas XR"):
         assert expected in words, f"{expected!r} missing from the sheet: {words[:400]}"
+
+
+def test_the_empty_registration_form_has_today_as_the_received_date(ctx, client_for):
+    page = text(client_for("tu.setda").get(NEW))
+    assert f'name="received_on" type="date" value="{TODAY.isoformat()}"' in page
+    assert 'name="letter_date" type="date" value=""' in page  # the letter's own date must be read off the paper

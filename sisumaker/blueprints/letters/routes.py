@@ -59,7 +59,8 @@ def register_new():
     if not v.is_clerk:
         raise PermissionDenied("Hanya petugas agendaris yang dapat mencatat surat masuk.")
     if request.method == "GET":
-        return render_template("letters/new.html", **_form_context({}))
+        # a paper letter is mostly registered the day it reaches the counter: that day is filled in, editable
+        return render_template("letters/new.html", **_form_context({"received_on": date.today().isoformat()}))
     if request.form.get("action") == "cari":  # the position search works without JavaScript too
         found = directory.search_positions(request.form.get("cari_jabatan", ""))
         if not found:

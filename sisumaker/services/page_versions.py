@@ -75,9 +75,7 @@ def _after_flush(session: Session, _context) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    if not (session.info.get(_KEYS) or session.info.get(_LETTERS)):
-        return
-    session.flush()  # the commit's own flush comes after this hook: collect its changes first
+    session.flush()  # the commit's own flush comes after this hook: collect its changes first (a no-op if none)
     keys = session.info.pop(_KEYS, set())
     letters = session.info.pop(_LETTERS, set())
     if letters:

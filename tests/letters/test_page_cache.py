@@ -133,6 +133,16 @@ def test_organisation_and_calendar_changes_reach_every_cached_page(ctx, client_f
     assert "XR-CACHE-ORG" in text(kadis.get("/?f=tenggat")) and "(lewat)" not in text(kadis.get("/?f=tenggat"))
 
 
+def test_a_change_never_flushed_before_the_commit_still_bumps(ctx):
+    """The commit's own flush comes after the commit hook: the hook flushes first, or the change would slip by."""
+    entry = register("tu.setda", perihal="Surat XR-CACHE-UNFLUSHED")
+    before = read_versions(db.session, [pos("bupati")])
+    begin_write()
+    db.session.get(Letter, entry.letter_id).perihal = "Diubah tanpa flush XR"
+    db.session.commit()
+    assert read_versions(db.session, [pos("bupati")])[1] > before[1]
+
+
 def test_counters_are_bumped_at_commit_only(ctx):
     """A rolled-back change bumps nothing; a savepoint rolled back inside a committed transaction still leaves
     the outer transaction's bumps (too many bumps cost a render, too few would serve a stale page)."""

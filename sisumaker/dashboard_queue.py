@@ -22,22 +22,24 @@ def max_age(app: Flask) -> timedelta:
     return timedelta(minutes=float(app.config["DASHBOARD_REFRESH_MINUTES"]))
 
 
-def ask(period: Period) -> bool:
-    """Queue the computation of `period` unless one is pending; without Redis it runs here and now."""
-    asked = snapshots.request(period)
-    db.session.commit()
-    if asked:
-        enqueue(jobs.refresh_dashboard, period.start.isoformat(), period.end.isoformat())
-    return asked
-
-
-def schedule_due(app: Flask) -> list[Period]:
-    """The worker's schedule (run between jobs): queue every period `snapshots.due` names."""
-    periods = snapshots.due(max_age(app), KEEP_FRESH)
+def _ask_all(periods: list[Period]) -> list[Period]:
+    """Mark each period requested unless one is pending, commit, then queue their computations (without Redis
+    they run here and now); returns the periods asked for."""
     asked = [p for p in periods if snapshots.request(p)]
     db.session.commit()
     for p in asked:
         enqueue(jobs.refresh_dashboard, p.start.isoformat(), p.end.isoformat())
+    return asked
+
+
+def ask(period: Period) -> bool:
+    """Queue the computation of `period` unless one is pending; without Redis it runs here and now."""
+    return bool(_ask_all([period]))
+
+
+def schedule_due(app: Flask) -> list[Period]:
+    """The worker's schedule (run between jobs): queue every period `snapshots.due` names."""
+    asked = _ask_all(snapshots.due(max_age(app), KEEP_FRESH))
     if asked:
         log.info("dashboard: queued %s", ", ".join(f"{p.start}..{p.end}" for p in asked))
     return asked

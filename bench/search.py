@@ -81,7 +81,7 @@ def measure(url: str, instance: Path, repeat: int) -> dict:
                 cpu.append((cpu_seconds() - c0) * 1000)
                 db.session.rollback()
             out["queries"].append(dict(label=label, user=username, text=text, filters=f | ({"days": days} if days else {}),
-                                       hits=result.total, capped=result.capped or result.at_least, times=times,
+                                       hits=result.total, capped=result.capped, times=times,
                                        cpu=cpu))
     return out
 
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
     p50, p95 = statistics.median(every), pct(every, 95)
     print(f"{'all queries':<34} {'':<14} {'':<20} {'':>6} {p50:>7.1f} {p95:>7.1f} {max(every):>7.1f} "
           f"{statistics.median(every_cpu):>7.1f} {pct(every_cpu, 95):>7.1f}")
-    print("hits: visible results (capped at 1,000; '+' = at least, only the best-ranked matches were checked). "
+    print("hits: visible results, counted exactly up to 1,000 ('1000+' = more than 1,000). "
           "cpu: this process's CPU time (Python + SQLite in-process; PostgreSQL's own work is not in it).")
     if result.get("created_indexes"):
         print("WARNING: created indexes the cached database lacked: " + ", ".join(result["created_indexes"]))

@@ -73,3 +73,51 @@ def test_upgrade_is_repeatable_and_downgrade_works(db_url, make_app):
     with app.app_context():
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}  # search_fts* went too
     upgrade(app)
+
+
+def test_0014_renumbers_the_documents_and_computes_their_readers_from_the_rows(db_url, make_app):
+    """Documents indexed before 0014 (by the 0013 schema) get the ids and readers the services would give them;
+    the downgrade keeps their text."""
+    from sqlalchemy import select, text
+
+    from sisumaker.database import begin_write
+    from sisumaker.models import SearchDocument
+    from sisumaker.services.dispositions import recall_disposition
+    from sisumaker.services.seed import seed_demo
+    from tests.letters.support import dispose, register, root_item, viewer
+    from tests.outgoing.support import content, routing, save
+
+    app = make_app(db_url, schema=False)
+    upgrade(app)
+    with app.app_context():
+        seed_demo(None, password="rahasia-demo-1", production=False)
+        db.session.commit()
+        secret = register(perihal="Telaah rahasia", sifat="R")
+        children = dispose("bupati", root_item(secret.letter_id, "bupati").id, ("sekda", "kadis.dinkes"), note="x")
+        begin_write()
+        recall_disposition(viewer("bupati"), children[1].id)
+        db.session.commit()
+        register("tu.dinkes", perihal="Surat dinas kesehatan", to=("kadis.dinkes",))
+        save(c=content(perihal="Edaran hemat energi"), r=routing(reviewers=("kabag.umum",), signer="sekda"))
+
+        def documents():
+            return {(d.kind, d.letter_id, d.item_id, d.draft_id): (d.id, d.title, set(d.readers.split()))
+                    for d in db.session.scalars(select(SearchDocument))}
+        before = documents()
+        assert {k[0] for k in before} == {"surat", "disposisi", "konsep"} and len(before) == 5
+        db.session.remove()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "downgrade", "0013"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with app.app_context():
+        rows = db.session.execute(text("SELECT id, title FROM search_document ORDER BY id")).all()
+        assert sorted(t for _i, t in rows) == sorted(v[1] for v in before.values())
+        assert "readers" not in {c["name"] for c in inspect(db.engine).get_columns("search_document")}
+        db.session.remove()
+    upgrade(app)
+    with app.app_context():
+        assert documents() == before
+        hits = db.session.execute(text(
+            "SELECT count(*) FROM search_fts WHERE search_fts MATCH '{readers}: p1 OR u1'" if db.engine.dialect.name
+            == "sqlite" else "SELECT count(*) FROM search_document WHERE tsv @@ '~p1 | ~u1'::tsquery")).scalar()
+        assert hits == sum(1 for v in before.values() if v[2] & {"p1", "u1"})

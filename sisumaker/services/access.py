@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, false, or_, select, union
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 from sisumaker.extensions import db
@@ -91,19 +91,6 @@ def visible_letter_clause(viewer: Viewer):
             Letter.sifat.not_in(CONFIDENTIAL),
             exists().where(entry.letter_id == Letter.id, entry.unit_id.in_(list(viewer.clerk_unit_ids)))))
     return or_(*conditions)
-
-
-def visible_letter_ids(viewer: Viewer):
-    """The same rule as visible_letter_clause, as a SELECT of letter ids listed from the viewer's own rows (inbox
-    items of their positions, their units' register lines) through their indexes, instead of a test of every
-    letter: for a viewer who sees few letters (services/search_plan.py)."""
-    pids = list(viewer.position_ids) or [-1]
-    parts = [select(InboxItem.letter_id).where(InboxItem.position_id.in_(pids), InboxItem.status != "ditarik"),
-             select(InboxItem.letter_id).where(InboxItem.from_position_id.in_(pids))]
-    if viewer.clerk_unit_ids:
-        parts.append(select(RegisterEntry.letter_id).join(Letter, Letter.id == RegisterEntry.letter_id)
-                     .where(RegisterEntry.unit_id.in_(list(viewer.clerk_unit_ids)), Letter.sifat.not_in(CONFIDENTIAL)))
-    return union(*parts)
 
 
 def can_view_letter(viewer: Viewer, letter_id: int) -> bool:

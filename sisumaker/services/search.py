@@ -4,13 +4,13 @@ Full text on both databases (SQLite FTS5 with bm25, PostgreSQL `simple` tsvector
 kept by services/search_index.py; every word typed must match (as a word prefix, so results follow typing).
 The visibility rule is the letters' own (services/access.py) and the outgoing module's for drafts, applied in
 the same SQL as the match (services/search_plan.py), so neither the hits nor their count ever include what the
-user may not see.
+user may not see. The order: perihal holding every word, then some, then the rest; newest first in each.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 from sqlalchemy import and_, exists, func, or_, select
@@ -21,7 +21,8 @@ from sisumaker.models.outgoing import DRAFT_STATES
 from sisumaker.services.access import REGISTER_UNIT_KINDS, Viewer, register_unit_of
 from sisumaker.services.errors import ValidationError
 from sisumaker.services.org import unit_subtree_ids
-from sisumaker.services.search_plan import best_matches, with_sources, without_jit
+from sisumaker.services.search_index import document_id
+from sisumaker.services.search_plan import ordered_matches, with_sources, plan_each_search
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # "lebih dari 1.000": counting every match of a common word costs more than it tells
@@ -76,7 +77,6 @@ class SearchResult:
     page: int
     has_more: bool
     terms: tuple[str, ...] = field(default=())
-    at_least: bool = False  # only the best-ranked matches were checked: "sedikitnya" total
 
 
 def terms_of(raw: str) -> tuple[str, ...]:
@@ -169,35 +169,37 @@ def _agenda_hits(viewer: Viewer, q: SearchQuery) -> list[int]:
     return list(db.session.scalars(stmt.where(SearchDocument.kind == "surat", entry)))
 
 
-def search(viewer: Viewer, q: SearchQuery, strategy: str | None = None) -> SearchResult:
-    """Rule: only documents the viewer may see are found, ranked, counted and paged (PAGE_SIZE a page).
+def _id_range(q: SearchQuery) -> tuple[int | None, int | None]:
+    """The document ids a date range holds (ids begin with their date's day: search_index.document_id)."""
+    lo = document_id("surat", 0, q.date_from) if q.date_from else None
+    hi = document_id("surat", 0, q.date_to + timedelta(days=1)) if q.date_to else None
+    return lo, hi
 
-    Words: the visible matches best-ranked first, then newest (services/search_plan.py picks how they are found;
-    `strategy` forces one, for the tests); the count is exact (up to COUNT_CAP) once every match was checked,
-    otherwise "at least". Filters alone: newest first."""
+
+def search(viewer: Viewer, q: SearchQuery) -> SearchResult:
+    """Rule: only documents the viewer may see are found, ordered, counted (exactly, up to COUNT_CAP) and paged
+    (PAGE_SIZE a page). Words: perihal holding every word first, then some, then the rest, each newest first
+    (services/search_plan.py). Filters alone: newest first."""
     check_query(q)
     q = replace(q, page=max(1, min(q.page, 500)))
     terms = terms_of(q.text)
     if q.is_empty or not (viewer.position_ids or viewer.clerk_unit_ids):
         return SearchResult([], 0, False, q.page, False, terms)
-    without_jit()
+    plan_each_search()
     doc = SearchDocument
     need = q.page * PAGE_SIZE + 1
     fetch = max(COUNT_CAP + 1, need)
-    complete = True
     if not terms:
         ids = list(db.session.scalars(with_sources(select(doc.id).select_from(doc), viewer, _filters(q))
-                                      .order_by(doc.doc_date.desc(), doc.id.desc()).limit(fetch)))
+                                      .order_by(doc.id.desc()).limit(fetch)))
     else:
-        found = best_matches(viewer, terms, _filters(q), fetch, need, strategy)
-        ids, complete = found.ids, found.complete
+        ids = ordered_matches(viewer, terms, _filters(q), fetch, _id_range(q))
         exact = _agenda_hits(viewer, q)
         ids = exact + [i for i in ids if i not in frozenset(exact)] if exact else ids
     page_ids = ids[(q.page - 1) * PAGE_SIZE:q.page * PAGE_SIZE]
     docs = {d.id: d for d in db.session.scalars(select(doc).where(doc.id.in_(page_ids)))}
     hits = describe_hits([docs[i] for i in page_ids], terms)
-    return SearchResult(hits, min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP, q.page, len(ids) >= need, terms,
-                        at_least=not complete)
+    return SearchResult(hits, min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP, q.page, len(ids) >= need, terms)
 
 
 def describe_hits(docs: list[SearchDocument], terms: tuple[str, ...]) -> list[Hit]:

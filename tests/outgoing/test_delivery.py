@@ -284,3 +284,17 @@ def test_nothing_to_match_before_sending(ctx):
     assert delivery.read_matrix(viewer("staf.umum"), db.session.get(Draft, draft_id)) == []
     with pytest.raises(NotFound, match="belum dikirim"):
         delivery.remind_unread(viewer("staf.umum"), db.session.get(Draft, draft_id))
+
+
+def test_a_broadcast_is_found_by_every_office_it_reached(ctx, pki):
+    """The delivery writes its register lines and inbox items past the ORM: the letter's readers in the search
+    index still follow (every head of an OPD and camat finds it; their clerks, by the register lines)."""
+    from sisumaker.services.search import SearchQuery, search
+    from tests.search.support import assert_readers_follow_the_rule
+
+    _draft_id, letter = broadcast(pki, perihal="Edaran penghematan listrik kantor")
+    for username in ("kadis.dinkes", "tu.dinkes", "camat.anyar", "tu.kec.anyar", "sekda"):
+        hits = search(viewer(username), SearchQuery(text="penghematan listrik")).hits
+        assert [h.letter_id for h in hits if h.kind == "surat"] == [letter.id], username
+    assert_readers_follow_the_rule(("kadis.dinkes", "tu.dinkes", "camat.anyar", "tu.kec.anyar", "sekda", "bupati",
+                                    "staf.umum", "kabag.umum"))

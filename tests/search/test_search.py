@@ -10,7 +10,6 @@ from markupsafe import Markup
 from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.services import search as s
-from sisumaker.services import search_plan
 from sisumaker.services.letters import cancel_entry
 from tests.letters.support import dispose, register, root_item, viewer
 
@@ -161,20 +160,17 @@ def test_the_page_works_without_javascript_and_as_an_htmx_fragment(ctx, client_f
     assert "Peresmian" not in other and "Tidak ada hasil" in other
 
 
-def test_widening_windows_keep_the_exact_order_and_say_at_least(ctx, monkeypatch):
-    """Only the best-ranked matches are checked first; a page the window cannot fill widens it."""
+def test_pages_follow_the_order_and_the_count_is_exact(ctx, monkeypatch):
+    """Pages cut the one order (perihal first, newest first) without gaps or repeats; the count is exact."""
     for i in range(6):
-        register(perihal=f"Rekap kenari {'kenari ' * i}nomor {i}")
-    register("tu.dinkes", perihal="Kenari kenari kenari kenari kenari kenari kenari dinkes", to=("kadis.dinkes",))
-    full = [h.letter_id for h in find("tu.setda", "kenari").hits]
-    assert len(full) == 6
-    monkeypatch.setattr(search_plan, "WINDOWS", (2, 4))
-    monkeypatch.setattr(search_plan, "SMALL_VISIBLE", 0)  # rank first: the windowed strategy
+        register(perihal=f"Rekap kenari nomor {i}", letter_date=TODAY - timedelta(days=10 - i))
+    register(perihal="Rekap bulanan", summary="kenari", letter_date=TODAY)
+    register("tu.dinkes", perihal="Kenari dinkes", to=("kadis.dinkes",))
     monkeypatch.setattr(s, "PAGE_SIZE", 2)
-    narrow = find("tu.setda", "kenari")
-    assert [h.letter_id for h in narrow.hits] == full[:2] and narrow.at_least and narrow.has_more
-    assert [h.letter_id for h in find("tu.setda", "kenari", page=3).hits] == full[4:6]
-    assert not find("tu.setda", "kenari", page=3).has_more
+    pages = [find("tu.setda", "kenari", page=p) for p in (1, 2, 3, 4)]
+    assert [t for page in pages for t in titles(page)] == [f"Rekap kenari nomor {i}" for i in range(5, -1, -1)] \
+        + ["Rekap bulanan"]
+    assert [p.has_more for p in pages] == [True, True, True, False] and {p.total for p in pages} == {7}
 
 
 def test_parts_of_a_letter_number_are_words_on_both_databases(ctx):

@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask
 from rq import Worker
+from rq.exceptions import StopRequested
 
 from sisumaker.extensions import db
 
@@ -27,23 +28,22 @@ class AppWorker(Worker):
         return max(1, min(super().dequeue_timeout, int(self.maintenance_interval)))
 
     def run_maintenance_tasks(self):
+        """Rule: a failing round is logged and tried again next round; a stop (SIGTERM arriving while a round
+        runs: RQ raises StopRequested from its signal handler) is never taken for a failure."""
         super().run_maintenance_tasks()
         from sisumaker.dashboard_queue import schedule_due
         from sisumaker.signing_queue import reconcile
 
         with self.flask_app.app_context():
-            try:
-                reconcile(self.flask_app)
-            except Exception:  # a database hiccup must not stop the worker; the next round tries again
-                self.log.exception("reconcile failed; retrying in %s s", self.maintenance_interval)
-            finally:
-                db.session.remove()
-            try:
-                schedule_due(self.flask_app)
-            except Exception:
-                self.log.exception("dashboard schedule failed; retrying in %s s", self.maintenance_interval)
-            finally:
-                db.session.remove()
+            for name, task in (("reconcile", reconcile), ("dashboard schedule", schedule_due)):
+                try:
+                    task(self.flask_app)
+                except StopRequested:
+                    raise
+                except Exception:  # a database hiccup must not stop the worker; the next round tries again
+                    self.log.exception("%s failed; retrying in %s s", name, self.maintenance_interval)
+                finally:
+                    db.session.remove()
 
     def fork_work_horse(self, job, queue):
         with self.flask_app.app_context():

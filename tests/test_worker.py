@@ -206,3 +206,30 @@ def test_login_limits_live_in_redis_when_it_is_configured(demo_db_url, make_app,
 def test_rate_limit_storage_defaults_to_the_redis_url(make_app, redis_url, tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'r.sqlite'}", REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=DEFAULT)
     assert app.config["RATELIMIT_STORAGE_URI"].endswith(redis_url.split("://", 1)[1])
+
+
+@pytest.mark.parametrize("failing", ["sisumaker.signing_queue.reconcile", "sisumaker.dashboard_queue.schedule_due"])
+def test_a_stop_during_maintenance_stops_the_worker_and_a_failure_does_not(make_app, redis_url, queue_name,
+                                                                           tmp_path, monkeypatch, failing):
+    """SIGTERM while a maintenance round runs makes RQ raise StopRequested inside it: that must reach the work
+    loop (once it was logged as a failed round and the worker ignored SIGTERM); any other error is logged."""
+    from rq.exceptions import StopRequested
+
+    from sisumaker.worker import AppWorker
+
+    app = make_app(f"sqlite:///{tmp_path / 'm.sqlite'}", REDIS_URL=redis_url, RQ_QUEUE=queue_name)
+    worker = AppWorker([get_queue(app)], connection=get_queue(app).connection, maintenance_interval=60)
+    worker.flask_app = app
+    module, name = failing.rsplit(".", 1)
+    ran = []
+
+    def boom(_app, error=StopRequested):
+        ran.append(error)
+        raise error()
+
+    monkeypatch.setattr(__import__(module, fromlist=[name]), name, boom)
+    with pytest.raises(StopRequested):
+        worker.run_maintenance_tasks()
+    monkeypatch.setattr(__import__(module, fromlist=[name]), name, lambda _app: boom(_app, RuntimeError))
+    worker.run_maintenance_tasks()  # logged, not raised: the next round tries again
+    assert ran == [StopRequested, RuntimeError]

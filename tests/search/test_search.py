@@ -188,3 +188,13 @@ def test_an_agenda_number_finds_the_line_of_ones_own_register_first(ctx):
     assert "Agenda unit lain" not in titles(find("tu.setda", other.agenda_label))
     assert titles(find("tu.dinkes", other.agenda_label))[0] == "Agenda unit lain"
     assert titles(find("bupati", label))[0] == "Surat yang dicari lewat agenda"  # the Setda keeps his register
+
+
+def test_the_page_says_how_results_are_ordered(ctx, client_for):
+    register(perihal="Sosialisasi pasar murah")
+    client = client_for("tu.setda")
+    assert "Urutan:" not in client.get("/cari?q=pasar+murah").get_data(as_text=True)  # one hit: nothing to order
+    register(perihal="Laporan bulanan", summary="Termasuk pasar murah")
+    html = client.get("/cari?q=pasar+murah").get_data(as_text=True)
+    assert "2 hasil" in html and "Urutan: perihal yang memuat kata kunci dahulu, lalu yang terbaru." in html
+    assert html.index("Sosialisasi") < html.index("Laporan bulanan")

@@ -11,7 +11,8 @@ page can be shown — 450,000 matches of a standard disposition instruction at 1
 whereas this order is read straight off the index: each tier is one full-text query that intersects the words
 with the viewer's readers inside the index (`search_document.readers`) and is walked newest first, stopping when
 the page and the count (up to search.COUNT_CAP) are full. The work grows with what the page shows, not with how
-many letters hold a common word.
+many letters hold a common word. (PostgreSQL's GIN index answers unordered: there a search the planner expects to
+match few of the viewer's documents reads them all in one scan instead; see ordered_matches.)
 
 The readers in the index are a second copy of the visibility rule (kept by search_index.py): every hit is checked
 against the rule itself (visible_document_clause) in the same statement, so a reader list that lagged could hide
@@ -19,7 +20,7 @@ a document from a search but never show one.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, column, or_, select, table, text
+from sqlalchemy import and_, case, column, or_, select, table, text
 
 from sisumaker.extensions import db
 from sisumaker.models import Draft, InboxItem, Letter, SearchDocument
@@ -30,6 +31,7 @@ from sisumaker.services.search_index import reader_tokens
 _FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (models/search.py)
 _DOC = SearchDocument
 TIERS = ("every word in the perihal", "some words in the perihal", "the words elsewhere")
+ONE_PASS_MAX = 20_000  # PostgreSQL: expected matches up to which one bitmap scan beats a walk per tier
 
 
 def _sqlite() -> bool:
@@ -55,20 +57,30 @@ def _fts5_tiers(terms: tuple[str, ...], readers: list[str]) -> list[str]:
     return tiers
 
 
+def _tsquery_parts(terms: tuple[str, ...], readers: list[str]) -> dict[str, str]:
+    """PostgreSQL tsquery texts: the words as `simple` prefixes anywhere, `^word` prefixes for the title, `~reader`
+    lexemes (models/search.py)."""
+    return {"every": " & ".join(f"{t}:*" for t in terms),
+            "t_every": " & ".join(f"'^{t}':*" for t in terms),
+            "t_some": " | ".join(f"'^{t}':*" for t in terms),
+            "readers": " | ".join(f"'~{r}'" for r in readers)}
+
+
+def _tsquery(expression: str, parts: dict[str, str]):
+    """A tsquery expression over the parts (`words`, `mine`, `t_every`, `t_some`; `!!` negates)."""
+    sql = (expression.replace("words", "to_tsquery('simple', :every)").replace("mine", "CAST(:readers AS tsquery)")
+           .replace("t_every", "CAST(:t_every AS tsquery)").replace("t_some", "CAST(:t_some AS tsquery)"))
+    return text(f"({sql})").bindparams(**{k: v for k, v in parts.items() if f":{k}" in sql})
+
+
 def _tsquery_tiers(terms: tuple[str, ...], readers: list[str]):
-    """The same tiers as PostgreSQL tsquery expressions: the words as `simple` prefixes anywhere, `^word` prefixes
-    for the title, `~reader` lexemes (models/search.py); `!!` negates."""
-    params = {"every": " & ".join(f"{t}:*" for t in terms),
-              "t_every": " & ".join(f"'^{t}':*" for t in terms),
-              "t_some": " | ".join(f"'^{t}':*" for t in terms),
-              "readers": " | ".join(f"'~{r}'" for r in readers)}
-    words, mine = "to_tsquery('simple', :every)", "CAST(:readers AS tsquery)"
-    t_every, t_some = "CAST(:t_every AS tsquery)", "CAST(:t_some AS tsquery)"
-    tiers = [f"{t_every} && {words} && {mine}"]
+    """The same tiers as PostgreSQL tsquery expressions."""
+    parts = _tsquery_parts(terms, readers)
+    tiers = ["t_every && words && mine"]
     if len(terms) > 1:
-        tiers.append(f"{t_some} && {words} && !!{t_every} && {mine}")
-    tiers.append(f"{words} && !!{t_some} && {mine}")
-    return [text(f"({tier})").bindparams(**{k: v for k, v in params.items() if f":{k}" in tier}) for tier in tiers]
+        tiers.append("t_some && words && !!t_every && mine")
+    tiers.append("words && !!t_some && mine")
+    return [_tsquery(tier, parts) for tier in tiers]
 
 
 def _own_items(viewer: Viewer):
@@ -121,25 +133,76 @@ def _visible_among(viewer: Viewer, ids: list[int]) -> set[int]:
                                   .where(_DOC.id.in_(ids))))
 
 
-def ordered_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int,
-                    ids: tuple[int | None, int | None] = (None, None)) -> list[int]:
-    """Rule: the visible matches in the search order (tiers, newest first), at most `fetch` document ids.
-    `ids` bounds the document ids (a date range: search_index.document_id). Each batch the index gives is checked
-    against the visibility rule; a batch it thinned is followed by the next, from where it ended."""
-    readers = viewer_readers(viewer)
+def _checked(viewer: Viewer, batches, fetch: int) -> list[int]:
+    """Take the batches (each: a list of ids, and how many were asked) while they come full, keeping what the
+    visibility rule opens, until `fetch` are found."""
+    found: list[int] = []
+    for batch, asked in batches:
+        visible = _visible_among(viewer, batch) if batch else set()
+        found.extend(i for i in batch if i in visible)
+        if len(batch) < asked or len(found) >= fetch:
+            break
+    return found[:fetch]
+
+
+def _by_tier(viewer: Viewer, terms, readers, filters: list, fetch: int, lo, hi) -> list[int]:
+    """Tier after tier, each walked newest first; a batch the rule thinned is followed by the next, older one."""
     tiers = _fts5_tiers(terms, readers) if _sqlite() else _tsquery_tiers(terms, readers)
     found: list[int] = []
     for match in tiers:
-        lo, hi = ids
-        while len(found) < fetch:
-            want = fetch - len(found)
-            batch = list(db.session.scalars(_tier_candidates(match, filters, lo, hi).limit(want)))
-            visible = _visible_among(viewer, batch) if batch else set()
-            found.extend(i for i in batch if i in visible)
-            if len(batch) < want:
-                break
-            hi = batch[-1]  # the next batch: older than this one's last
+        def batches(match=match, top=hi):
+            while True:
+                want = fetch - len(found)
+                batch = list(db.session.scalars(_tier_candidates(match, filters, lo, top).limit(want)))
+                yield batch, want
+                top = batch[-1] if batch else top
+        if len(found) < fetch:
+            found.extend(_checked(viewer, batches(), fetch - len(found)))
     return found
+
+
+def _one_pass_statement(terms, readers, filters: list, lo, hi):
+    """PostgreSQL: every match (words and readers) in one GIN bitmap scan, its tier computed on the row."""
+    parts = _tsquery_parts(terms, readers)
+    tier = case((_DOC.tsv.op("@@")(_tsquery("t_every", parts)), 0),
+                (_DOC.tsv.op("@@")(_tsquery("t_some", parts)), 1), else_=2)
+    stmt = select(_DOC.id).select_from(_DOC).where(_DOC.tsv.op("@@")(_tsquery("words && mine", parts)))
+    stmt = stmt.where(*((_DOC.id >= lo,) if lo is not None else ()), *((_DOC.id < hi,) if hi is not None else ()))
+    return _joined_to_sources(stmt).where(*filters).order_by(tier, _DOC.id.desc())
+
+
+def _estimated_rows(stmt) -> int:
+    """The planner's estimate of a statement's rows (one EXPLAIN, no execution)."""
+    compiled = stmt.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def ordered_matches(viewer: Viewer, terms: tuple[str, ...], filters: list, fetch: int,
+                    ids: tuple[int | None, int | None] = (None, None)) -> list[int]:
+    """Rule: the visible matches in the search order (tiers, newest first), at most `fetch` document ids.
+    `ids` bounds the document ids (a date range: search_index.document_id). Every batch the index gives is
+    checked against the visibility rule itself.
+
+    SQLite walks each tier through FTS5 (its doclists are in id order: the walk stops at `fetch`). PostgreSQL's
+    GIN index answers unordered: when the planner expects at most ONE_PASS_MAX matches of the words among the
+    viewer's documents, one bitmap scan reads them all and orders them (one partial-match scan a word instead of
+    one a tier); more, and each tier is walked newest first as on SQLite."""
+    lo, hi = ids
+    readers = viewer_readers(viewer)
+    if not _sqlite():
+        one_pass = _one_pass_statement(terms, readers, [], lo, hi)
+        if _estimated_rows(one_pass) <= ONE_PASS_MAX:
+            stmt = _one_pass_statement(terms, readers, filters, lo, hi)
+
+            def batches():
+                offset = 0
+                while True:
+                    batch = list(db.session.scalars(stmt.offset(offset).limit(fetch)))
+                    yield batch, fetch
+                    offset += len(batch)
+            return _checked(viewer, batches(), fetch)
+    return _by_tier(viewer, terms, readers, filters, fetch, lo, hi)
 
 
 def plan_each_search() -> None:

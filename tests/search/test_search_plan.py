@@ -13,6 +13,7 @@ from sisumaker.database import begin_write
 from sisumaker.extensions import db
 from sisumaker.models import Draft, Letter, ReviewStep, SearchDocument
 from sisumaker.services import search as s
+from sisumaker.services import search_plan
 from sisumaker.services.dispositions import recall_disposition
 from sisumaker.services.letters import cancel_entry
 from sisumaker.services.search_index import document_id, rebuild_search_index
@@ -104,9 +105,11 @@ QUERIES = [("kenari", {}), ("kenari rapat", {}), ("rapat kenari koordinasi", {})
            ("zzzz", {})]
 
 
-@pytest.mark.parametrize("page_size", [3, 20])
-def test_hits_come_in_the_documented_order_with_the_exact_count(register_mix, monkeypatch, page_size):
+@pytest.mark.parametrize("page_size, plan", [(3, "by tier"), (20, "by tier"), (3, "one pass"), (20, "one pass")])
+def test_hits_come_in_the_documented_order_with_the_exact_count(register_mix, monkeypatch, page_size, plan):
+    """Both plans (PostgreSQL picks one by the planner's estimate; SQLite always walks the tiers)."""
     monkeypatch.setattr(s, "PAGE_SIZE", page_size)
+    monkeypatch.setattr(search_plan, "ONE_PASS_MAX", 10**9 if plan == "one pass" else -1)
     for username in USERS:
         for text, filters in QUERIES:
             q = s.SearchQuery(text=text, **filters)
@@ -156,17 +159,27 @@ def test_document_ids_follow_the_date_and_stay_when_indexed_again(ctx):
     assert s.search(viewer("tu.setda"), s.SearchQuery(text="diperbaiki")).total == 1
 
 
-def test_a_reader_list_that_lags_never_shows_a_document(register_mix):
-    """Readers wrongly granting the camat a Setda letter: the rule, checked on every hit, still hides it."""
+@pytest.mark.parametrize("one_pass_max", [-1, 10**9])
+def test_a_reader_list_that_lags_never_shows_a_document(register_mix, monkeypatch, one_pass_max):
+    """Readers wrongly granting the camat every "kenari" document: the rule, checked on every hit, still hides
+    the others; batches thinned by it are followed by the next ones until his own are found."""
+    monkeypatch.setattr(search_plan, "ONE_PASS_MAX", one_pass_max)
     camat = f"p{pos('camat.anyar')}"
     secret = db.session.scalar(select(Letter.id).where(Letter.perihal == "Pemeriksaan kenari rahasia"))
+    register(perihal="Kenari terbaru satu")  # the Setda's, newer than his: the first batches are not his
+    register(perihal="Kenari terbaru dua")
+    his = visible_by_rule("camat.anyar") & _kenari()
+    assert len(his) == 1
     begin_write()
-    db.session.execute(update(SearchDocument).where(SearchDocument.letter_id == secret)
+    db.session.execute(update(SearchDocument).where(SearchDocument.id.in_(_kenari()))
                        .values(readers=SearchDocument.readers + " " + camat))
     db.session.commit()
     result = s.search(viewer("camat.anyar"), s.SearchQuery(text="kenari"))
-    assert secret not in {h.letter_id for h in result.hits} and result.total == len(visible_by_rule("camat.anyar")
-                                                                                    & _kenari())
+    assert secret not in {h.letter_id for h in result.hits} and result.total == 1
+    monkeypatch.setattr(s, "COUNT_CAP", 1)  # two documents a batch: the newest are not his
+    monkeypatch.setattr(s, "PAGE_SIZE", 1)
+    result = s.search(viewer("camat.anyar"), s.SearchQuery(text="kenari"))
+    assert [h.title.striptags() for h in result.hits] == ["Kenari kecamatan"] and not result.capped
 
 
 def _kenari() -> set[int]:

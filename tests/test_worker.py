@@ -233,3 +233,12 @@ def test_a_stop_during_maintenance_stops_the_worker_and_a_failure_does_not(make_
     monkeypatch.setattr(__import__(module, fromlist=[name]), name, lambda _app: boom(_app, RuntimeError))
     worker.run_maintenance_tasks()  # logged, not raised: the next round tries again
     assert ran == [StopRequested, RuntimeError]
+
+
+def test_the_web_entry_point_keeps_start_up_objects_out_of_full_collections(tmp_path):
+    """wsgi.py freezes what start-up built: a full collection of the web process then costs nothing."""
+    env = {**os.environ, "SISUMAKER_INSTANCE_PATH": str(tmp_path),
+           "SISUMAKER_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}"}
+    code = "import gc, wsgi; print(gc.get_freeze_count() > 100_000, len(gc.get_objects()) < 50_000)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"], out.stdout + out.stderr

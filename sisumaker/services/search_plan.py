@@ -14,9 +14,9 @@ the page and the count (up to search.COUNT_CAP) are full. The work grows with wh
 many letters hold a common word. (PostgreSQL's GIN index answers unordered: there a search the planner expects to
 match few of the viewer's documents reads them all in one scan instead; see ordered_matches.)
 
-The readers in the index are a second copy of the visibility rule (kept by search_index.py): every hit is checked
-against the rule itself (visible_document_clause) in the same statement, so a reader list that lagged could hide
-a document from a search but never show one.
+The readers in the index are a second copy of the visibility rule (kept by search_index.py): every batch of hits
+is checked against the rule itself (visible_document_clause) before it is used, so a reader list that lagged could
+hide a document from a search but never show one.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from sisumaker.services.search_index import reader_tokens
 
 _FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (models/search.py)
 _DOC = SearchDocument
-TIERS = ("every word in the perihal", "some words in the perihal", "the words elsewhere")
 ONE_PASS_MAX = 20_000  # PostgreSQL: expected matches up to which one bitmap scan beats a walk per tier
 
 
@@ -214,5 +213,5 @@ def plan_each_search() -> None:
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-__all__ = ["TIERS", "ordered_matches", "viewer_readers", "visible_document_clause", "with_sources",
+__all__ = ["ordered_matches", "viewer_readers", "visible_document_clause", "with_sources",
            "plan_each_search"]
